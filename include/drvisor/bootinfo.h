@@ -27,7 +27,6 @@ enum dv_mem_type {
 	DV_MEM_ACPI = 3,         /* ACPI reclaim */
 	DV_MEM_ACPI_NVS = 4,
 	DV_MEM_MMIO = 5,
-	DV_MEM_HYPERVISOR = 6,   /* drvisor's own reservation */
 };
 
 struct dv_mem_range {

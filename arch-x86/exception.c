@@ -1,0 +1,76 @@
+/* Reporting an exception taken in the host, then stopping the CPU. */
+#include "exception.h"
+#include "cpu.h"
+#include "core/log.h"
+#include "core/memory.h"
+
+#define STACK_TRACE_MAX 12
+#define VEC_FIRST_INTERRUPT 32
+
+/* SDM vol. 3A 6.3.1, table 6-1. */
+static const char *const exception_names[VEC_FIRST_INTERRUPT] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved (15)", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD exception", "#VE virtualization exception",
+	"#CP control protection", "reserved (22)", "reserved (23)", "reserved (24)",
+	"reserved (25)", "reserved (26)", "reserved (27)", "#HV hypervisor injection",
+	"#VC VMM communication", "#SX security exception", "reserved (31)",
+};
+
+static void report_registers(const struct exception_frame *f)
+{
+	log_raw("  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
+		(unsigned long long)f->rax, (unsigned long long)f->rbx,
+		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
+	log_raw("  rsi=%016llx rdi=%016llx rbp=%016llx rsp=%016llx\n",
+		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
+		(unsigned long long)f->rbp, (unsigned long long)f->rsp);
+	log_raw("  r8 =%016llx r9 =%016llx r10=%016llx r11=%016llx\n",
+		(unsigned long long)f->r8, (unsigned long long)f->r9,
+		(unsigned long long)f->r10, (unsigned long long)f->r11);
+	log_raw("  r12=%016llx r13=%016llx r14=%016llx r15=%016llx\n",
+		(unsigned long long)f->r12, (unsigned long long)f->r13,
+		(unsigned long long)f->r14, (unsigned long long)f->r15);
+	log_raw("  rip=%016llx (core+0x%llx) cs=%04llx rflags=%016llx ss=%04llx\n",
+		(unsigned long long)f->rip, (unsigned long long)(f->rip - hv_mem.core_base),
+		(unsigned long long)f->cs, (unsigned long long)f->rflags,
+		(unsigned long long)f->ss);
+	log_raw("  cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx\n",
+		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+}
+
+/* Walk the frame-pointer chain (the core is built with frame pointers),
+ * trusting only frames inside the hypervisor's own memory. Addresses are
+ * printed relative to the core so that addr2line -e core.elf can read them. */
+static void report_stack_trace(uint64_t rbp)
+{
+	int i;
+
+	log_raw("  stack trace (core offsets):");
+	for (i = 0; i < STACK_TRACE_MAX && rbp && !(rbp & 7) && hv_owns(rbp, 16); i++) {
+		const uint64_t *frame = (const uint64_t *)rbp;
+
+		log_raw(" 0x%llx", (unsigned long long)(frame[1] - hv_mem.core_base));
+		rbp = frame[0];
+	}
+	log_raw("\n");
+}
+
+void exception_dispatch(struct exception_frame *f)
+{
+	const char *name = f->vector < VEC_FIRST_INTERRUPT ? exception_names[f->vector]
+							   : "unexpected interrupt";
+
+	log_raw("\ndrvisor: HOST EXCEPTION %llu: %s, error code 0x%llx\n",
+		(unsigned long long)f->vector, name, (unsigned long long)f->error_code);
+	report_registers(f);
+	log_raw("  rip in core: %s\n", hv_owns(f->rip, 1) ? "yes" : "no");
+	report_stack_trace(f->rbp);
+	log_raw("drvisor: this CPU is stopped\n");
+	log_flush();
+	cpu_halt_forever();
+}

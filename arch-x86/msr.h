@@ -1,0 +1,50 @@
+/* Model-specific register numbers, named once (Intel SDM vol. 4, AMD APM
+ * vol. 2 appendix A). */
+#ifndef DRVISOR_ARCH_MSR_H
+#define DRVISOR_ARCH_MSR_H
+
+#define MSR_IA32_FEATURE_CONTROL        0x0000003a
+#define MSR_IA32_DEBUGCTL               0x000001d9
+#define MSR_IA32_PAT                    0x00000277
+#define MSR_IA32_VMX_BASIC              0x00000480
+#define MSR_IA32_VMX_PINBASED_CTLS      0x00000481
+#define MSR_IA32_VMX_PROCBASED_CTLS     0x00000482
+#define MSR_IA32_VMX_EXIT_CTLS          0x00000483
+#define MSR_IA32_VMX_ENTRY_CTLS         0x00000484
+#define MSR_IA32_VMX_MISC               0x00000485
+#define MSR_IA32_VMX_CR0_FIXED0         0x00000486
+#define MSR_IA32_VMX_CR0_FIXED1         0x00000487
+#define MSR_IA32_VMX_CR4_FIXED0         0x00000488
+#define MSR_IA32_VMX_CR4_FIXED1         0x00000489
+#define MSR_IA32_VMX_PROCBASED_CTLS2    0x0000048b
+#define MSR_IA32_VMX_EPT_VPID_CAP       0x0000048c
+#define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x0000048d
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x0000048e
+#define MSR_IA32_VMX_TRUE_EXIT_CTLS     0x0000048f
+#define MSR_IA32_VMX_TRUE_ENTRY_CTLS    0x00000490
+#define MSR_IA32_EFER                   0xc0000080
+#define MSR_IA32_STAR                   0xc0000081
+#define MSR_IA32_LSTAR                  0xc0000082
+#define MSR_IA32_CSTAR                  0xc0000083
+#define MSR_IA32_FMASK                  0xc0000084
+#define MSR_IA32_FS_BASE                0xc0000100
+#define MSR_IA32_GS_BASE                0xc0000101
+#define MSR_IA32_KERNEL_GS_BASE         0xc0000102
+#define MSR_AMD_VM_CR                   0xc0010114
+#define MSR_AMD_VM_HSAVE_PA             0xc0010117
+
+/* IA32_FEATURE_CONTROL (SDM vol. 3C 23.7) */
+#define FEATURE_CONTROL_LOCK            (1ull << 0)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+/* VM_CR (APM vol. 2 15.30.1) */
+#define VM_CR_SVMDIS                    (1ull << 4)
+
+/* EFER (APM vol. 2 3.1.7) */
+#define EFER_SCE                        (1ull << 0)
+#define EFER_LME                        (1ull << 8)
+#define EFER_LMA                        (1ull << 10)
+#define EFER_NXE                        (1ull << 11)
+#define EFER_SVME                       (1ull << 12)
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Internal interface of the UEFI loader (boot/). Each function's contract is
+ * stated next to it. All of them run with boot services available.
+ */
+#ifndef DRVISOR_BOOT_LOADER_H
+#define DRVISOR_BOOT_LOADER_H
+
+#include <efi.h>
+#include <efilib.h>
+#include <drvisor/bootinfo.h>
+
+/* The loader's own image handle, its loaded-image protocol and the directory
+ * (e.g. L"\\EFI\\BOOT") it was loaded from; set once by efi_main. */
+struct loader_self {
+	EFI_HANDLE image;
+	EFI_LOADED_IMAGE *loaded;
+	CHAR16 dir[256];
+};
+
+/* Read the whole file at path (absolute on the loader's volume) into a new
+ * pool buffer. Returns EFI_SUCCESS with *data and *size set (caller frees with
+ * FreePool), or an error after printing nothing: callers word the message. */
+EFI_STATUS file_read_all(const struct loader_self *self, const CHAR16 *path,
+			 VOID **data, UINTN *size);
+
+/* Build the path dir\name into out (out_len CHAR16s). Returns FALSE if it
+ * does not fit. */
+BOOLEAN path_join(CHAR16 *out, UINTN out_len, const CHAR16 *dir, const CHAR16 *name);
+
+/* Read DRVISOR.CFG from the loader's directory and then the load options into
+ * cfg (defaults first). Every problem is printed as one line; missing file
+ * means defaults. */
+void config_load(const struct loader_self *self, struct dv_config *cfg);
+
+/* Print the effective configuration, one line. */
+void config_print(const struct dv_config *cfg);
+
+/* Fill in the firmware-derived parts of bi: memory map (marking
+ * [hv_base, hv_base+hv_size) as drvisor's), ACPI RSDP, CPU count and BSP.
+ * Returns EFI_SUCCESS or prints why not. */
+EFI_STATUS bootinfo_collect(struct boot_info *bi);
+
+/* Load CORE.ELF from the loader's directory into a fresh EfiReservedMemoryType
+ * reservation, relocate it, and place a zeroed boot_info and the core's heap
+ * after it. On success returns the entry point and bi; on failure prints one
+ * line naming the problem and returns NULL with nothing left allocated. */
+dv_core_entry_fn core_load(const struct loader_self *self, struct boot_info **bi);
+
+/* Chain-load cfg->next with cfg->next_args as load options. Returns the
+ * image's exit status, or the load error after printing it. */
+EFI_STATUS chainload(const struct loader_self *self, const struct dv_config *cfg);
+
+#endif

@@ -1,0 +1,28 @@
+/* Levelled logging to the hypervisor's serial port. */
+#ifndef DRVISOR_CORE_LOG_H
+#define DRVISOR_CORE_LOG_H
+
+#include <stdint.h>
+#include <drvisor/config.h>
+#include "drivers/uart16550.h"
+
+/* Send all further output to u, printing messages up to level. */
+void log_init(const struct uart *u, uint32_t level);
+
+/* One formatted message at level, prefixed "drvisor: " (and "error: " or
+ * "warning: "); dropped when above the configured level. */
+void log_msg(uint32_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Formatted output with no prefix and no level filter, for reports that
+ * must always appear (exception reports, the monitor). */
+void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wait until everything written has left the UART. */
+void log_flush(void);
+
+#define log_error(...) log_msg(DV_LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(DV_LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(DV_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(DV_LOG_DEBUG, __VA_ARGS__)
+
+#endif

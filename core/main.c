@@ -1,0 +1,71 @@
+/*
+ * core_main: the vendor-neutral start of the hypervisor on the boot CPU,
+ * called by core_entry (arch-x86/entry.asm) on the core's own stack with
+ * interrupts off. It takes over the serial port and the host CPU state,
+ * reports what the machine offers, and returns a dv_core_status to the
+ * loader.
+ */
+#include <drvisor/bootinfo.h>
+#include "log.h"
+#include "memory.h"
+#include "selftest.h"
+#include "arch-x86/cpu_features.h"
+#include "arch-x86/exception.h"
+#include "arch-x86/gdt.h"
+#include "arch-x86/paging.h"
+#include "drivers/uart16550.h"
+
+uint64_t core_main(struct boot_info *bi);
+
+static struct uart monitor_uart;
+static struct cpu_features features;
+
+static bool bootinfo_usable(const struct boot_info *bi)
+{
+	return bi && bi->magic == DV_BOOTINFO_MAGIC &&
+	       bi->version_major == DV_BOOTINFO_VERSION_MAJOR && bi->size >= sizeof(*bi);
+}
+
+/* Our own GDT/TSS, IDT and page tables: nothing of the firmware's, which the
+ * OS may overwrite later, stays in use by the host. */
+static bool host_cpu_setup(const struct boot_info *bi)
+{
+	gdt_init();
+	idt_init();
+	if (!paging_init(bi->mem_max_addr)) {
+		log_error("out of memory building the host page tables");
+		return false;
+	}
+	return true;
+}
+
+static void banner(const struct boot_info *bi)
+{
+	log_info("drvisor %s (%s), core at 0x%llx", DRVISOR_VERSION, DRVISOR_COMMIT,
+		 (unsigned long long)bi->core_base);
+	cpu_features_print(&features);
+	log_info("cpus: %u (drvisor uses the boot CPU only for now)", bi->cpu_count);
+	log_info("memory: reserved 0x%llx-0x%llx (%llu KiB), %llu pages free, map top 0x%llx",
+		 (unsigned long long)bi->hv_base, (unsigned long long)(bi->hv_base + bi->hv_size),
+		 (unsigned long long)(bi->hv_size >> 10), (unsigned long long)pages_free(),
+		 (unsigned long long)bi->mem_max_addr);
+	log_info("acpi: rsdp 0x%llx (revision %u), %u memory ranges",
+		 (unsigned long long)bi->acpi_rsdp, bi->acpi_revision, bi->mem_count);
+}
+
+uint64_t core_main(struct boot_info *bi)
+{
+	if (!bootinfo_usable(bi))
+		return DV_CORE_BAD_BOOTINFO;
+	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
+	log_init(&monitor_uart, bi->config.log_level);
+	memory_init(bi->hv_base, bi->hv_size, bi->core_base, bi->heap_base, bi->heap_size);
+	if (!host_cpu_setup(bi))
+		return DV_CORE_FAILED;
+	cpu_features_detect(&features);
+	banner(bi);
+	selftest_run(bi->config.selftest);
+	log_info("returning to the loader");
+	log_flush();
+	return DV_CORE_OK;
+}
