@@ -62,6 +62,25 @@ DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
 
+#define DEFINE_DR_ACCESSORS(n)                                              \
+	static inline uint64_t read_dr##n(void)                             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		__asm__ volatile("mov %%db" #n ", %0" : "=r"(v));           \
+		return v;                                                   \
+	}                                                                   \
+	static inline void write_dr##n(uint64_t v)                          \
+	{                                                                   \
+		__asm__ volatile("mov %0, %%db" #n : : "r"(v) : "memory");  \
+	}
+DEFINE_DR_ACCESSORS(0)
+DEFINE_DR_ACCESSORS(1)
+DEFINE_DR_ACCESSORS(2)
+DEFINE_DR_ACCESSORS(3)
+DEFINE_DR_ACCESSORS(6)
+DEFINE_DR_ACCESSORS(7)
+#undef DEFINE_DR_ACCESSORS
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t v;
@@ -70,7 +89,7 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
-static inline void cpu_halt_forever(void)
+static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");

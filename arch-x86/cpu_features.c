@@ -30,6 +30,8 @@
 #define EXIT_SAVE_DEBUG_CONTROLS (1u << 2)
 #define ENTRY_LOAD_DEBUG_CONTROLS (1u << 2)
 
+struct cpu_features boot_cpu_features;
+
 static void copy_sig(char *out, uint32_t a, uint32_t b, uint32_t c)
 {
 	memcpy(out, &a, 4);

@@ -23,6 +23,9 @@ struct cpu_features {
 	bool load_debug_controls, save_debug_controls, monitor_trap_flag;
 };
 
+/* The boot CPU's features, filled by core_main before anything uses them. */
+extern struct cpu_features boot_cpu_features;
+
 /* Fill f from CPUID and, when VMX/SVM is present, the capability MSRs. */
 void cpu_features_detect(struct cpu_features *f);
 

@@ -4,6 +4,25 @@
 
 #include <stdint.h>
 
+/* Exception vectors used by name (SDM vol. 3A 6.3.1, table 6-1). */
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_NMI 2
+#define VEC_BP 3
+#define VEC_UD 6
+#define VEC_DF 8
+#define VEC_GP 13
+#define VEC_PF 14
+#define VEC_MC 18
+
+/* Whether the CPU pushes an error code for this exception vector (table
+ * 6-1: 8, 10-14, 17, 21, 29, 30); exception_entry.asm encodes the same. */
+static inline int exception_has_error_code(unsigned vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
+	       vector == 29 || vector == 30;
+}
+
 /* Layout pushed by exception_entry.asm and the CPU (see that file). */
 struct exception_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

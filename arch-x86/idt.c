@@ -2,9 +2,6 @@
 #include "exception.h"
 #include "gdt.h"
 
-#define VEC_NMI 2
-#define VEC_DOUBLE_FAULT 8
-#define VEC_MACHINE_CHECK 18
 
 /* 64-bit interrupt gate, present, DPL 0 (SDM vol. 3A 6.14.1, figure 6-8). */
 #define GATE_TYPE_INTERRUPT 0xeull
@@ -32,8 +29,8 @@ static unsigned ist_for(unsigned vector)
 {
 	switch (vector) {
 	case VEC_NMI: return IST_NMI;
-	case VEC_DOUBLE_FAULT: return IST_DOUBLE_FAULT;
-	case VEC_MACHINE_CHECK: return IST_MACHINE_CHECK;
+	case VEC_DF: return IST_DOUBLE_FAULT;
+	case VEC_MC: return IST_MACHINE_CHECK;
 	default: return 0;
 	}
 }

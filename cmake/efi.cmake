@@ -1,11 +1,13 @@
-# UEFI applications with Debian's GNU-EFI, linked by ld.lld (see DESIGN notes
-# in docs/architecture.md): compile PIC with the MS-ABI call wrapper, link a
-# shared object against gnu-efi's crt0 and linker script, then objcopy it to
-# a PE32+ EFI application.
+# UEFI applications with Debian's GNU-EFI, linked by ld.lld: compile PIC with
+# the MS-ABI call wrapper, link a shared object against gnu-efi's crt0 with
+# our own linker script (cmake/efi_app.lds says why), then objcopy it to a
+# PE32+ EFI application. --apply-dynamic-relocs: gnu-efi's _relocate adds the
+# load base to the word in place (REL style), so lld must also write each
+# RELA addend there; by default it leaves zeros.
 set(GNUEFI_INCLUDE /usr/include/efi)
 set(GNUEFI_LIB /usr/lib)
 foreach(f ${GNUEFI_INCLUDE}/efi.h ${GNUEFI_LIB}/crt0-efi-x86_64.o
-          ${GNUEFI_LIB}/elf_x86_64_efi.lds ${GNUEFI_LIB}/libgnuefi.a)
+          ${GNUEFI_LIB}/libgnuefi.a)
   if(NOT EXISTS ${f})
     message(FATAL_ERROR "gnu-efi is missing (${f}); install it: apt-get install gnu-efi")
   endif()
@@ -30,13 +32,13 @@ function(dv_add_efi_app name)
   set(so ${CMAKE_CURRENT_BINARY_DIR}/${name}.so)
   set(efi ${CMAKE_CURRENT_BINARY_DIR}/${name}.efi)
   add_custom_command(OUTPUT ${efi}
-    COMMAND ${LLD_LINKER} -shared -Bsymbolic -znocombreloc -nostdlib
-            -T ${GNUEFI_LIB}/elf_x86_64_efi.lds
+    COMMAND ${LLD_LINKER} -shared -Bsymbolic -znocombreloc -nostdlib --apply-dynamic-relocs
+            -T ${PROJECT_SOURCE_DIR}/cmake/efi_app.lds
             ${GNUEFI_LIB}/crt0-efi-x86_64.o $<TARGET_OBJECTS:${objs}>
             -L${GNUEFI_LIB} -lefi -lgnuefi -o ${so}
     COMMAND ${OBJCOPY} -j .text -j .sdata -j .data -j .dynamic -j .dynsym
-            -j .rel -j .rela -j .reloc --target=efi-app-x86_64 ${so} ${efi}
-    DEPENDS ${objs} $<TARGET_OBJECTS:${objs}>
+            -j .rela.dyn -j .reloc --target=efi-app-x86_64 ${so} ${efi}
+    DEPENDS ${objs} $<TARGET_OBJECTS:${objs}> ${PROJECT_SOURCE_DIR}/cmake/efi_app.lds
     COMMAND_EXPAND_LISTS
     COMMENT "Linking EFI application ${name}.efi")
   add_custom_target(${name} ALL DEPENDS ${efi})

@@ -18,5 +18,6 @@ function(dv_add_freestanding_objects target)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:C>:${DV_FREESTANDING_CFLAGS}>)
   target_compile_definitions(${target} PRIVATE
-    DRVISOR_VERSION="${PROJECT_VERSION}" DRVISOR_COMMIT="${DRVISOR_COMMIT}")
+    DRVISOR_VERSION="${PROJECT_VERSION}" DRVISOR_COMMIT="${DRVISOR_COMMIT}"
+    "DRVISOR_VERSION_NUM=(${PROJECT_VERSION_MAJOR}*65536+${PROJECT_VERSION_MINOR})")
 endfunction()

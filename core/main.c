@@ -5,7 +5,10 @@
  * reports what the machine offers, and returns a dv_core_status to the
  * loader.
  */
+#include <stddef.h>
 #include <drvisor/bootinfo.h>
+#include "hv_config.h"
+#include "launch.h"
 #include "log.h"
 #include "memory.h"
 #include "selftest.h"
@@ -17,8 +20,9 @@
 
 uint64_t core_main(struct boot_info *bi);
 
+struct dv_config hv_config;
+
 static struct uart monitor_uart;
-static struct cpu_features features;
 
 static bool bootinfo_usable(const struct boot_info *bi)
 {
@@ -43,7 +47,7 @@ static void banner(const struct boot_info *bi)
 {
 	log_info("drvisor %s (%s), core at 0x%llx", DRVISOR_VERSION, DRVISOR_COMMIT,
 		 (unsigned long long)bi->core_base);
-	cpu_features_print(&features);
+	cpu_features_print(&boot_cpu_features);
 	log_info("cpus: %u (drvisor uses the boot CPU only for now)", bi->cpu_count);
 	log_info("memory: reserved 0x%llx-0x%llx (%llu KiB), %llu pages free, map top 0x%llx",
 		 (unsigned long long)bi->hv_base, (unsigned long long)(bi->hv_base + bi->hv_size),
@@ -53,19 +57,46 @@ static void banner(const struct boot_info *bi)
 		 (unsigned long long)bi->acpi_rsdp, bi->acpi_revision, bi->mem_count);
 }
 
+/* The vendor half for this CPU: SVM on AMD, VMX on Intel (and on any CPU
+ * that offers it), none otherwise. */
+static const struct vendor_ops *pick_vendor(const struct cpu_features *f)
+{
+	if (f->svm)
+		return &svm_ops;
+	return NULL;
+}
+
+static uint64_t launch_on_this_cpu(const struct boot_info *bi)
+{
+	const struct vendor_ops *ops = pick_vendor(&boot_cpu_features);
+	uint64_t st;
+
+	if (!ops) {
+		log_error("cannot virtualize: the CPU has neither VMX nor SVM");
+		st = DV_CORE_UNSUPPORTED;
+	} else {
+		if (bi->cpu_count > 1)
+			log_warn("%u CPUs: only the boot CPU runs under drvisor; the others stay "
+				 "as the firmware left them", bi->cpu_count);
+		st = late_launch(ops);
+	}
+	log_info("returning to the loader unvirtualized (status %llu)", (unsigned long long)st);
+	log_flush();
+	return st;
+}
+
 uint64_t core_main(struct boot_info *bi)
 {
 	if (!bootinfo_usable(bi))
 		return DV_CORE_BAD_BOOTINFO;
+	hv_config = bi->config;
 	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
 	log_init(&monitor_uart, bi->config.log_level);
 	memory_init(bi->hv_base, bi->hv_size, bi->core_base, bi->heap_base, bi->heap_size);
 	if (!host_cpu_setup(bi))
 		return DV_CORE_FAILED;
-	cpu_features_detect(&features);
+	cpu_features_detect(&boot_cpu_features);
 	banner(bi);
 	selftest_run(bi->config.selftest);
-	log_info("returning to the loader");
-	log_flush();
-	return DV_CORE_OK;
+	return launch_on_this_cpu(bi);
 }

@@ -14,15 +14,20 @@ void memory_init(uint64_t base, uint64_t size, uint64_t core_base, uint64_t heap
 	hv_mem.heap_end = heap_base + heap_size;
 }
 
-uint64_t page_alloc(void)
+uint64_t pages_alloc(uint64_t n)
 {
 	uint64_t p = hv_mem.heap_next;
 
-	if (p + PAGE_SIZE > hv_mem.heap_end)
+	if (n > (hv_mem.heap_end - p) / PAGE_SIZE)
 		return 0;
-	hv_mem.heap_next += PAGE_SIZE;
-	memset((void *)p, 0, PAGE_SIZE);
+	hv_mem.heap_next += n * PAGE_SIZE;
+	memset((void *)p, 0, n * PAGE_SIZE);
 	return p;
+}
+
+uint64_t page_alloc(void)
+{
+	return pages_alloc(1);
 }
 
 uint64_t pages_free(void)

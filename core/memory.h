@@ -25,6 +25,10 @@ void memory_init(uint64_t base, uint64_t size, uint64_t core_base, uint64_t heap
 /* A zeroed, 4 KiB-aligned page of the reservation, or 0 when none is left. */
 uint64_t page_alloc(void);
 
+/* n zeroed, physically contiguous pages (for the SVM permission maps and
+ * other multi-page structures), or 0 when they do not fit. */
+uint64_t pages_alloc(uint64_t n);
+
 /* Pages still free. */
 uint64_t pages_free(void);
 

@@ -1,0 +1,36 @@
+/*
+ * Identity-mapped second-level page tables (AMD nested paging, Intel EPT)
+ * for the guest: all of physical memory and MMIO, minus drvisor's own pages.
+ * Both formats are 4-level radix trees with the large-page bit at bit 7, so
+ * one builder serves both; the format supplies the permission and
+ * memory-type bits.
+ */
+#ifndef DRVISOR_ARCH_NESTED_PAGING_H
+#define DRVISOR_ARCH_NESTED_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nested_pt_format {
+	uint64_t table_bits;      /* bits of an entry that points to a table */
+	/* Bits of a leaf entry mapping [addr, addr + size) (size 4K, 2M or 1G);
+	 * the large-page bit is added by the builder. */
+	uint64_t (*leaf_bits)(uint64_t addr, uint64_t size);
+	bool gib_pages;           /* 1 GiB leaves allowed */
+};
+
+#define NPT_LARGE_PAGE (1ull << 7)
+
+/* Build the identity map of [0, top) without [hole_base, hole_base +
+ * hole_size) (4 KiB aligned), using the largest pages the hole allows.
+ * Returns the physical address of the top-level table, or 0 when the
+ * allocator runs dry. */
+uint64_t nested_identity_map(uint64_t top, uint64_t hole_base, uint64_t hole_size,
+			     const struct nested_pt_format *fmt);
+
+/* How far the guest's identity map reaches: all of the CPU's physical
+ * address space with 1 GiB pages (capped to keep the tables small), else the
+ * memory map's top rounded up to 1 GiB (at least 4 GiB). */
+uint64_t nested_map_top(uint64_t mem_top, bool gib_pages);
+
+#endif

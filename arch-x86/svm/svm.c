@@ -1,0 +1,272 @@
+/*
+ * AMD SVM: enabling it, building the guest VMCB from the captured loader
+ * context, and the vendor_ops that core/ calls. Exit handling is in
+ * svm_exit.c, the VMRUN loop in svm_entry.asm.
+ *
+ * Debug registers: until the debug-register contract is implemented, guest
+ * and host share DR0-3 (nothing switches them); DR6 and DR7 are the VMCB's.
+ */
+#include "svm.h"
+#include "arch-x86/cpu.h"
+#include "arch-x86/cpu_features.h"
+#include "arch-x86/exception.h"
+#include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
+#include "arch-x86/paging.h"
+#include "core/hv_config.h"
+#include "core/io_policy.h"
+#include "core/log.h"
+#include "core/memory.h"
+
+#define GUEST_ASID 1                 /* ASID 0 is the host's (APM vol. 2 15.16) */
+
+static struct svm_vcpu boot_svm;
+
+static bool svm_supported(const char **why)
+{
+	const struct cpu_features *f = &boot_cpu_features;
+
+	if (!f->svm)
+		*why = "the CPU has no SVM (CPUID 0x80000001 ECX[2])";
+	else if (f->svm_disabled)
+		*why = "SVM is disabled by the firmware (VM_CR.SVMDIS)";
+	else if (!f->npt)
+		*why = "the CPU has no nested paging (CPUID 0x8000000A EDX[0])";
+	else
+		return true;
+	return false;
+}
+
+static bool svm_enable(struct vcpu *v)
+{
+	uint64_t hsave = page_alloc();
+
+	(void)v;
+	if (!hsave) {
+		log_error("svm: out of memory for the host save area");
+		return false;
+	}
+	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME);
+	wrmsr(MSR_AMD_VM_HSAVE_PA, hsave);
+	return true;
+}
+
+static void svm_disable(struct vcpu *v)
+{
+	(void)v;
+	wrmsr(MSR_AMD_VM_HSAVE_PA, 0);
+	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) & ~EFER_SVME);
+}
+
+/* Intercept reads and writes of msr (APM vol. 2 15.11: two bits per MSR in
+ * three 2 KiB ranges). */
+static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
+{
+	uint32_t base, idx;
+
+	if (msr <= 0x1fff)
+		base = 0, idx = msr;
+	else if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
+		base = 0x800, idx = msr - 0xc0000000u;
+	else
+		base = 0x1000, idx = msr - 0xc0010000u;
+	msrpm[base + idx / 4] |= (uint8_t)(3u << ((idx % 4) * 2));
+}
+
+static void iopm_intercept(uint8_t *iopm, uint16_t port, unsigned count)
+{
+	unsigned i;
+
+	for (i = 0; i < count; i++)
+		iopm[(port + i) / 8] |= (uint8_t)(1u << ((port + i) % 8));
+}
+
+static uint64_t npt_leaf_bits(uint64_t addr, uint64_t size)
+{
+	(void)addr;
+	(void)size;
+	/* Write-back through PAT entry 0: with nested paging the guest's own
+	 * PAT and MTRR types win over WB (APM vol. 2 15.25.8). */
+	return PTE_PRESENT | PTE_WRITE | PTE_USER;
+}
+
+static const struct nested_pt_format npt_format = {
+	/* Nested walks are user accesses: every level needs U (APM 15.25.5). */
+	.table_bits = PTE_PRESENT | PTE_WRITE | PTE_USER,
+	.leaf_bits = npt_leaf_bits,
+};
+
+static bool alloc_structures(struct svm_vcpu *s)
+{
+	struct nested_pt_format fmt = npt_format;
+	uint64_t top;
+
+	fmt.gib_pages = cpuid(0x80000001u, 0).edx & (1u << 26);
+	top = nested_map_top(paging_top(), fmt.gib_pages);
+	s->vmcb = (struct vmcb *)page_alloc();
+	s->host_save_pa = page_alloc();
+	s->iopm = (uint8_t *)pages_alloc(SVM_IOPM_PAGES);
+	s->msrpm = (uint8_t *)pages_alloc(SVM_MSRPM_PAGES);
+	if (!s->vmcb || !s->host_save_pa || !s->iopm || !s->msrpm)
+		return false;
+	s->vmcb->control.n_cr3 = nested_identity_map(top, hv_mem.base, hv_mem.size, &fmt);
+	if (!s->vmcb->control.n_cr3)
+		return false;
+	log_info("svm: nested paging maps 0x0-0x%llx with %s pages, hole 0x%llx-0x%llx",
+		 (unsigned long long)top, fmt.gib_pages ? "1 GiB" : "2 MiB",
+		 (unsigned long long)hv_mem.base, (unsigned long long)(hv_mem.base + hv_mem.size));
+	return true;
+}
+
+static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
+{
+	struct vmcb_control *c = &s->vmcb->control;
+
+	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
+			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN;
+	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1); the rest of
+	 * the SVM instructions too: the guest gets #UD, there is no nesting. */
+	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
+			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT;
+	msrpm_intercept(s->msrpm, MSR_IA32_EFER);
+	msrpm_intercept(s->msrpm, MSR_AMD_VM_CR);
+	msrpm_intercept(s->msrpm, MSR_AMD_VM_HSAVE_PA);
+	iopm_intercept(s->iopm, monitor_port, HIDDEN_UART_SPAN);
+	c->iopm_base_pa = (uint64_t)s->iopm;
+	c->msrpm_base_pa = (uint64_t)s->msrpm;
+	c->guest_asid = GUEST_ASID;
+	c->tlb_control = SVM_TLB_FLUSH_ALL;
+	c->np_enable = SVM_NP_ENABLE;
+	/* Clean bits stay 0: every VMRUN reloads every VMCB field, so a change
+	 * the hypervisor makes (DR6/DR7 included) is never missed. */
+	c->clean_bits = 0;
+}
+
+static void set_segment(struct vmcb_segment *d, const struct guest_segment *s)
+{
+	d->selector = s->selector;
+	d->attrib = s->unusable ? 0 : s->attr;
+	d->limit = s->limit;
+	d->base = s->base;
+}
+
+static void setup_save(struct vmcb_save *v, const struct guest_state *gs)
+{
+	set_segment(&v->es, &gs->seg[SEG_ES]);
+	set_segment(&v->cs, &gs->seg[SEG_CS]);
+	set_segment(&v->ss, &gs->seg[SEG_SS]);
+	set_segment(&v->ds, &gs->seg[SEG_DS]);
+	set_segment(&v->fs, &gs->seg[SEG_FS]);
+	set_segment(&v->gs, &gs->seg[SEG_GS]);
+	set_segment(&v->ldtr, &gs->seg[SEG_LDTR]);
+	set_segment(&v->tr, &gs->seg[SEG_TR]);
+	v->gdtr = (struct vmcb_segment){ .limit = gs->gdtr_limit, .base = gs->gdtr_base };
+	v->idtr = (struct vmcb_segment){ .limit = gs->idtr_limit, .base = gs->idtr_base };
+	v->cpl = (gs->seg[SEG_CS].attr >> SEG_ATTR_DPL_SHIFT) & 3;
+	v->efer = gs->efer | EFER_SVME;  /* VMRUN requires guest EFER.SVME (APM 15.5.1) */
+	v->cr0 = gs->cr0;
+	v->cr2 = gs->cr2;
+	v->cr3 = gs->cr3;
+	v->cr4 = gs->cr4;
+	v->rflags = gs->rflags;
+	v->rip = gs->rip;
+	v->rsp = gs->rsp;
+	v->rax = gs->rax;
+	v->dr6 = gs->dr6;
+	v->dr7 = gs->dr7;
+	v->g_pat = gs->pat;
+	v->star = gs->star;
+	v->lstar = gs->lstar;
+	v->cstar = gs->cstar;
+	v->sfmask = gs->sfmask;
+	v->kernel_gs_base = gs->kernel_gs_base;
+	v->sysenter_cs = gs->sysenter_cs;
+	v->sysenter_esp = gs->sysenter_esp;
+	v->sysenter_eip = gs->sysenter_eip;
+}
+
+static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
+{
+	struct svm_vcpu *s = &boot_svm;
+
+	if (!alloc_structures(s)) {
+		log_error("svm: out of memory for the VMCB, permission maps or nested page tables");
+		return false;
+	}
+	s->nrip_save = boot_cpu_features.nrip_save;
+	setup_control(s, hv_config.monitor_port);
+	setup_save(&s->vmcb->save, gs);
+	v->vendor = s;
+	return true;
+}
+
+static void svm_run(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+
+	svm_run_loop(v, (uint64_t)s->vmcb, s->host_save_pa);
+}
+
+static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg r)
+{
+	const struct vmcb_save *g = &((struct svm_vcpu *)v->vendor)->vmcb->save;
+
+	switch (r) {
+	case VCPU_REG_RIP: return g->rip;
+	case VCPU_REG_RSP: return g->rsp;
+	case VCPU_REG_RFLAGS: return g->rflags;
+	case VCPU_REG_CR0: return g->cr0;
+	case VCPU_REG_CR2: return g->cr2;
+	case VCPU_REG_CR3: return g->cr3;
+	case VCPU_REG_CR4: return g->cr4;
+	case VCPU_REG_EFER: return g->efer & ~EFER_SVME;
+	case VCPU_REG_CPL: return g->cpl;
+	}
+	return 0;
+}
+
+static void svm_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->vendor)->vmcb->save;
+
+	switch (r) {
+	case VCPU_REG_RIP: g->rip = val; break;
+	case VCPU_REG_RSP: g->rsp = val; break;
+	case VCPU_REG_RFLAGS: g->rflags = val; break;
+	case VCPU_REG_CR0: g->cr0 = val; break;
+	case VCPU_REG_CR2: g->cr2 = val; break;
+	case VCPU_REG_CR3: g->cr3 = val; break;
+	case VCPU_REG_CR4: g->cr4 = val; break;
+	case VCPU_REG_EFER: g->efer = val | EFER_SVME; break;
+	case VCPU_REG_CPL: g->cpl = (uint8_t)val; break;
+	}
+}
+
+static void svm_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_code)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->vendor)->vmcb->control;
+
+	c->event_inject = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
+	if (exception_has_error_code(vector))
+		c->event_inject |= SVM_EVENT_ERROR_VALID | ((uint64_t)error_code << 32);
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	svm_dump_vmcb(((struct svm_vcpu *)v->vendor)->vmcb);
+}
+
+const struct vendor_ops svm_ops = {
+	.name = "svm",
+	.cpuid_vendor = DV_CPUID_VENDOR_SVM,
+	.supported = svm_supported,
+	.enable = svm_enable,
+	.disable = svm_disable,
+	.vcpu_init = svm_vcpu_init,
+	.run = svm_run,
+	.read_reg = svm_read_reg,
+	.write_reg = svm_write_reg,
+	.inject_exception = svm_inject_exception,
+	.dump = svm_dump,
+};

@@ -1,0 +1,32 @@
+/* The AMD SVM half of drvisor: private to arch-x86/svm/. */
+#ifndef DRVISOR_ARCH_SVM_SVM_H
+#define DRVISOR_ARCH_SVM_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmcb.h"
+#include "core/vcpu.h"
+
+struct svm_vcpu {
+	struct vmcb *vmcb;           /* the guest's VMCB (identity-mapped: pointer = PA) */
+	uint64_t host_save_pa;       /* VMSAVE area for the host's hidden state */
+	uint8_t *iopm;               /* I/O permission map, SVM_IOPM_PAGES */
+	uint8_t *msrpm;              /* MSR permission map, SVM_MSRPM_PAGES */
+	bool nrip_save;              /* the CPU reports next RIP on exits */
+};
+
+/* The VMRUN loop (svm_entry.asm): saves the host's hidden state, then runs
+ * the guest and calls svm_handle_exit after every #VMEXIT until it returns
+ * 0. Returns to its caller then. */
+void svm_run_loop(struct vcpu *v, uint64_t guest_vmcb_pa, uint64_t host_save_pa);
+
+/* Handle the #VMEXIT in v's VMCB; returns nonzero to resume the guest. */
+int svm_handle_exit(struct vcpu *v);
+
+/* Advance the guest's RIP past the intercepted instruction of len bytes. */
+void svm_skip_instruction(struct svm_vcpu *s, unsigned len);
+
+/* Print the VMCB fields that VMRUN's consistency checks read. */
+void svm_dump_vmcb(const struct vmcb *vmcb);
+
+#endif

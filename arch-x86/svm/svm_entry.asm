@@ -1,0 +1,125 @@
+; svm_run_loop(struct vcpu *v, u64 guest_vmcb_pa, u64 host_save_pa)
+;
+; The VMRUN loop (APM vol. 2 15.5 "VMRUN", 15.6 "#VMEXIT", 15.5.2 "VMSAVE
+; and VMLOAD"). VMRUN itself switches RAX, RSP, RIP, RFLAGS, the segment
+; registers' visible parts, CRs, EFER, DR6/DR7 and the host state in
+; VM_HSAVE_PA; everything else is ours to switch:
+;   - the general registers other than RAX/RSP: loaded from and saved to
+;     struct vcpu.gprs around VMRUN (GPR_* below mirror core/vcpu.h);
+;   - FS/GS/TR/LDTR hidden state, KernelGsBase, STAR/LSTAR/CSTAR/SFMASK,
+;     SYSENTER_*: VMLOAD/VMSAVE of the guest VMCB around VMRUN, and of the
+;     host save area (saved once on entry) after each #VMEXIT.
+; The host runs with GIF = 0 from the first CLGI on: no interrupts or NMIs
+; reach the host, physical interrupts are taken in guest mode by the guest.
+;
+; Host stack while the loop runs (RSP is restored by #VMEXIT from the host
+; save area, so these slots survive the guest):
+;   [rsp+0]  struct vcpu *         [rsp+8]  guest VMCB PA
+;   [rsp+16] host save area PA     [rsp+24..39] padding (16-byte alignment
+;            for the call to svm_handle_exit)
+;   [rsp+40] rbx r12 r13 r14 r15 rbp  (callee-saved, restored on return)
+;   then the return address into svm_run.
+
+bits 64
+default rel
+
+%define GPR_RAX 0
+%define GPR_RCX 8
+%define GPR_RDX 16
+%define GPR_RBX 24
+%define GPR_RBP 32
+%define GPR_RSI 40
+%define GPR_RDI 48
+%define GPR_R8  56
+%define GPR_R9  64
+%define GPR_R10 72
+%define GPR_R11 80
+%define GPR_R12 88
+%define GPR_R13 96
+%define GPR_R14 104
+%define GPR_R15 112
+
+%define SLOT_VCPU 0
+%define SLOT_GUEST_VMCB 8
+%define SLOT_HOST_SAVE 16
+
+extern svm_handle_exit
+global svm_run_loop
+
+; Load every guest GPR except RAX/RSP from the gprs block at rax.
+%macro LOAD_GUEST_GPRS 0
+	mov rcx, [rax + GPR_RCX]
+	mov rdx, [rax + GPR_RDX]
+	mov rbx, [rax + GPR_RBX]
+	mov rbp, [rax + GPR_RBP]
+	mov rsi, [rax + GPR_RSI]
+	mov rdi, [rax + GPR_RDI]
+	mov r8,  [rax + GPR_R8]
+	mov r9,  [rax + GPR_R9]
+	mov r10, [rax + GPR_R10]
+	mov r11, [rax + GPR_R11]
+	mov r12, [rax + GPR_R12]
+	mov r13, [rax + GPR_R13]
+	mov r14, [rax + GPR_R14]
+	mov r15, [rax + GPR_R15]
+%endmacro
+
+; Store every guest GPR except RAX/RSP into the gprs block at rax.
+%macro SAVE_GUEST_GPRS 0
+	mov [rax + GPR_RCX], rcx
+	mov [rax + GPR_RDX], rdx
+	mov [rax + GPR_RBX], rbx
+	mov [rax + GPR_RBP], rbp
+	mov [rax + GPR_RSI], rsi
+	mov [rax + GPR_RDI], rdi
+	mov [rax + GPR_R8],  r8
+	mov [rax + GPR_R9],  r9
+	mov [rax + GPR_R10], r10
+	mov [rax + GPR_R11], r11
+	mov [rax + GPR_R12], r12
+	mov [rax + GPR_R13], r13
+	mov [rax + GPR_R14], r14
+	mov [rax + GPR_R15], r15
+%endmacro
+
+section .text
+
+svm_run_loop:
+	push rbp
+	push r15
+	push r14
+	push r13
+	push r12
+	push rbx
+	sub rsp, 40
+	mov [rsp + SLOT_VCPU], rdi
+	mov [rsp + SLOT_GUEST_VMCB], rsi
+	mov [rsp + SLOT_HOST_SAVE], rdx
+	clgi
+	mov rax, rdx
+	vmsave                          ; [rax]: the host's hidden state, once
+
+.enter_guest:
+	mov rax, [rsp + SLOT_VCPU]
+	LOAD_GUEST_GPRS
+	mov rax, [rsp + SLOT_GUEST_VMCB]
+	vmload                          ; [rax]
+	vmrun                           ; [rax]
+	vmsave                          ; [rax]
+	mov rax, [rsp + SLOT_VCPU]
+	SAVE_GUEST_GPRS
+	mov rax, [rsp + SLOT_HOST_SAVE]
+	vmload                          ; [rax]
+	mov rdi, [rsp + SLOT_VCPU]
+	call svm_handle_exit
+	test eax, eax
+	jnz .enter_guest
+
+	add rsp, 40
+	pop rbx
+	pop r12
+	pop r13
+	pop r14
+	pop r15
+	pop rbp
+	ret

@@ -1,0 +1,173 @@
+/* #VMEXIT handling for AMD SVM: decode the VMCB's exit code and hand the
+ * vendor-neutral part to core/vcpu.c. */
+#include "svm.h"
+#include "arch-x86/exception.h"
+#include "arch-x86/msr.h"
+#include "core/hv_config.h"
+#include "core/io_policy.h"
+#include "core/log.h"
+
+#define INSN_LEN_CPUID 2      /* 0f a2 */
+#define INSN_LEN_VMMCALL 3    /* 0f 01 d9 */
+#define INSN_LEN_RDWRMSR 2    /* 0f 32 / 0f 30 */
+#define RFLAGS_DF (1ull << 10)
+/* EFER bits a guest may write (APM vol. 2 3.1.7); LMA is read-only and
+ * SVME is hidden from the guest, which sees no SVM. */
+#define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 11) | (1ull << 13) | \
+			     (1ull << 14) | (1ull << 15))
+
+void svm_skip_instruction(struct svm_vcpu *s, unsigned len)
+{
+	struct vmcb *vm = s->vmcb;
+
+	/* Without NRIP save (QEMU TCG) the length of each intercepted
+	 * instruction is known from its encoding. */
+	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + len;
+	vm->control.interrupt_shadow = 0;
+}
+
+/* RDMSR/WRMSR of the MSRs in the permission map. Returns false when the
+ * guest gets #GP instead. */
+static bool msr_access(struct vcpu *v, struct vmcb *vm, bool write)
+{
+	uint32_t msr = (uint32_t)v->gprs.rcx;
+	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+
+	if (msr != MSR_IA32_EFER)
+		return false;  /* VM_CR, VM_HSAVE_PA: the guest's CPU has no SVM */
+	if (!write) {
+		val = vm->save.efer & ~EFER_SVME;
+		v->gprs.rax = (uint32_t)val;
+		v->gprs.rdx = val >> 32;
+		return true;
+	}
+	if (val & ~(EFER_GUEST_WRITABLE | EFER_LMA))
+		return false;
+	vm->save.efer = (val & EFER_GUEST_WRITABLE) | (vm->save.efer & EFER_LMA) | EFER_SVME;
+	return true;
+}
+
+static void handle_msr(struct vcpu *v, struct svm_vcpu *s)
+{
+	bool write = s->vmcb->control.exit_info1 & 1;
+
+	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
+	if (msr_access(v, s->vmcb, write))
+		svm_skip_instruction(s, INSN_LEN_RDWRMSR);
+	else
+		v->ops->inject_exception(v, VEC_GP, 0);
+}
+
+/* The monitor's UART is not there for the guest: see core/io_policy.h.
+ * OUTS advances RSI (and consumes RCX with REP) as the hardware would; INS
+ * is refused with #GP, since emulating it would mean writing guest memory
+ * through the guest's page tables. */
+static void handle_io(struct vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb *vm = s->vmcb;
+	uint64_t info = vm->control.exit_info1, count = 1;
+	unsigned size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
+	unsigned bytes = size == 4 ? 4 : size == 2 ? 2 : 1;
+
+	vcpu_count_exit(v, DV_EXIT_IO);
+	if (!(info & SVM_IOIO_STRING)) {
+		if (info & SVM_IOIO_TYPE_IN)
+			v->gprs.rax = io_hidden_port_read(v->gprs.rax,
+							  (uint16_t)(info >> SVM_IOIO_PORT_SHIFT), bytes);
+	} else if (info & SVM_IOIO_TYPE_IN) {
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	} else {
+		if (info & SVM_IOIO_REP) {
+			count = v->gprs.rcx;
+			v->gprs.rcx = 0;
+		}
+		v->gprs.rsi += (vm->save.rflags & RFLAGS_DF) ? -(count * bytes) : count * bytes;
+	}
+	vm->save.rip = vm->control.exit_info2;  /* IOIO always reports the next RIP */
+	vm->control.interrupt_shadow = 0;
+}
+
+static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb *vm = s->vmcb;
+
+	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	log_warn("guest touched drvisor's memory: gpa 0x%llx, error code 0x%llx, rip 0x%llx; "
+		 "injecting #GP(0)",
+		 (unsigned long long)vm->control.exit_info2,
+		 (unsigned long long)vm->control.exit_info1, (unsigned long long)vm->save.rip);
+	v->ops->inject_exception(v, VEC_GP, 0);
+}
+
+static void refuse_virt_instruction(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_VIRT_INSTRUCTION);
+	v->ops->inject_exception(v, VEC_UD, 0);
+}
+
+static void failed_vmrun(struct vcpu *v, struct svm_vcpu *s)
+{
+	log_raw("drvisor: VMRUN failed (exit code 0x%llx): the VMCB did not pass the "
+		"consistency checks (APM vol. 2 15.5.1)\n",
+		(unsigned long long)s->vmcb->control.exit_code);
+	svm_dump_vmcb(s->vmcb);
+	v->state = VCPU_STOPPED;
+}
+
+static void dispatch(struct vcpu *v, struct svm_vcpu *s)
+{
+	uint64_t code = s->vmcb->control.exit_code;
+
+	switch (code) {
+	case SVM_EXIT_CPUID:
+		vcpu_count_exit(v, DV_EXIT_CPUID);
+		vcpu_emulate_cpuid(v);
+		svm_skip_instruction(s, INSN_LEN_CPUID);
+		break;
+	case SVM_EXIT_VMMCALL:
+		vcpu_count_exit(v, DV_EXIT_HYPERCALL);
+		vcpu_hypercall(v);
+		svm_skip_instruction(s, INSN_LEN_VMMCALL);
+		break;
+	case SVM_EXIT_MSR:
+		handle_msr(v, s);
+		break;
+	case SVM_EXIT_IOIO:
+		handle_io(v, s);
+		break;
+	case SVM_EXIT_NPF:
+		handle_npf(v, s);
+		break;
+	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
+		refuse_virt_instruction(v);
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		vcpu_count_exit(v, DV_EXIT_SHUTDOWN);
+		vcpu_guest_shutdown(v, "triple fault");
+		break;
+	default:
+		if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
+			failed_vmrun(v, s);
+		else
+			vcpu_unexpected_exit(v, "svm exit code", code);
+		break;
+	}
+}
+
+int svm_handle_exit(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+
+	v->gprs.rax = vm->save.rax;
+	vm->control.tlb_control = 0;    /* the first VMRUN flushed the guest's ASID */
+	/* An event whose delivery the exit interrupted is delivered again
+	 * (APM vol. 2 15.7.2); EXITINTINFO has EVENTINJ's layout. */
+	vm->control.event_inject =
+		vm->control.exit_int_info & SVM_EVENT_VALID ? vm->control.exit_int_info : 0;
+	dispatch(v, s);
+	vm->save.rax = v->gprs.rax;
+	return v->state == VCPU_RUNNING;
+}

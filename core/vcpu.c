@@ -1,0 +1,176 @@
+/* Exit handling that is the same on both vendors: CPUID, hypercalls, exit
+ * statistics, guest shutdown. */
+#include "vcpu.h"
+#include "log.h"
+#include "memory.h"
+#include "arch-x86/cpu.h"
+
+#define CPUID_FEATURES 1u
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_EXT_ECX_SVM (1u << 2)
+#define CPUID_SVM_FEATURES 0x8000000au
+#define CPUID_HV_RANGE_END 0x400000ffu
+#define CPL_KERNEL 0
+
+static const char *const exit_names[DV_EXIT_REASON_COUNT] = {
+	[DV_EXIT_CPUID] = "cpuid",
+	[DV_EXIT_HYPERCALL] = "hypercall",
+	[DV_EXIT_MSR_READ] = "msr-read",
+	[DV_EXIT_MSR_WRITE] = "msr-write",
+	[DV_EXIT_IO] = "io",
+	[DV_EXIT_NESTED_PAGE_FAULT] = "nested-page-fault",
+	[DV_EXIT_NESTED_PAGE_MISCONFIG] = "nested-page-misconfig",
+	[DV_EXIT_VIRT_INSTRUCTION] = "virt-instruction",
+	[DV_EXIT_XSETBV] = "xsetbv",
+	[DV_EXIT_INVD] = "invd",
+	[DV_EXIT_DR_ACCESS] = "dr-access",
+	[DV_EXIT_EXCEPTION] = "exception",
+	[DV_EXIT_INTERRUPT] = "interrupt",
+	[DV_EXIT_NMI] = "nmi",
+	[DV_EXIT_INIT] = "init",
+	[DV_EXIT_SHUTDOWN] = "shutdown",
+	[DV_EXIT_PREEMPTION_TIMER] = "preemption-timer",
+	[DV_EXIT_MONITOR_TRAP] = "monitor-trap",
+	[DV_EXIT_OTHER] = "other",
+};
+
+const char *exit_reason_name(enum dv_exit_reason r)
+{
+	return (unsigned)r < DV_EXIT_REASON_COUNT ? exit_names[r] : "?";
+}
+
+void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
+{
+	v->exits_total++;
+	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
+}
+
+/* drvisor's own leaves; everything else in the hypervisor range is zero. */
+static struct cpuid_regs hv_leaf(const struct vcpu *v, uint32_t leaf)
+{
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	if (leaf == DV_CPUID_LEAF_BASE)
+		r = (struct cpuid_regs){ DV_CPUID_LEAF_MAX, DV_CPUID_SIG_EBX, DV_CPUID_SIG_ECX,
+					 DV_CPUID_SIG_EDX };
+	else if (leaf == DV_CPUID_LEAF_VERSION)
+		r = (struct cpuid_regs){ (uint32_t)DRVISOR_VERSION_NUM, v->ops->cpuid_vendor, 0, 0 };
+	return r;
+}
+
+void vcpu_emulate_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->gprs.rax, sub = (uint32_t)v->gprs.rcx;
+	struct cpuid_regs r;
+
+	if (leaf >= DV_CPUID_LEAF_BASE && leaf <= CPUID_HV_RANGE_END) {
+		r = hv_leaf(v, leaf);
+	} else {
+		r = cpuid(leaf, sub);
+		/* The guest runs on drvisor and may not nest: it sees a
+		 * hypervisor and neither VMX nor SVM. */
+		if (leaf == CPUID_FEATURES)
+			r.ecx = (r.ecx | CPUID_1_ECX_HYPERVISOR) & ~CPUID_1_ECX_VMX;
+		else if (leaf == CPUID_EXT_FEATURES)
+			r.ecx &= ~CPUID_EXT_ECX_SVM;
+		else if (leaf == CPUID_SVM_FEATURES)
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	}
+	v->gprs.rax = r.eax;
+	v->gprs.rbx = r.ebx;
+	v->gprs.rcx = r.ecx;
+	v->gprs.rdx = r.edx;
+}
+
+static uint64_t hypercall_dispatch(struct vcpu *v, uint64_t nr)
+{
+	switch (nr) {
+	case DV_HC_PING:
+		v->gprs.rbx = DV_HC_PING_MAGIC;
+		v->gprs.rcx = DRVISOR_VERSION_NUM;
+		return DV_HC_OK;
+	case DV_HC_GET_LAYOUT:
+		v->gprs.rbx = hv_mem.base;
+		v->gprs.rcx = hv_mem.size;
+		return DV_HC_OK;
+	case DV_HC_REPORT_STATS:
+		vcpu_print_stats(v);
+		return DV_HC_OK;
+	case DV_HC_GET_EXIT_COUNT:
+		if (v->gprs.rbx >= DV_EXIT_REASON_COUNT)
+			return DV_HC_ERR_INVALID;
+		v->gprs.rbx = v->exits[v->gprs.rbx];
+		return DV_HC_OK;
+	case DV_HC_LOG:
+		log_info("guest log: tag 0x%llx value 0x%llx", (unsigned long long)v->gprs.rbx,
+			 (unsigned long long)v->gprs.rcx);
+		return DV_HC_OK;
+	default:
+		return DV_HC_ERR_UNKNOWN;
+	}
+}
+
+void vcpu_hypercall(struct vcpu *v)
+{
+	if (v->ops->read_reg(v, VCPU_REG_CPL) != CPL_KERNEL) {
+		v->gprs.rax = DV_HC_ERR_PERM;
+		return;
+	}
+	v->gprs.rax = hypercall_dispatch(v, v->gprs.rax);
+}
+
+void vcpu_print_stats(const struct vcpu *v)
+{
+	int i;
+
+	log_raw("drvisor: stats vcpu%u total=%llu", v->id, (unsigned long long)v->exits_total);
+	for (i = 0; i < DV_EXIT_REASON_COUNT; i++)
+		if (v->exits[i])
+			log_raw(" %s=%llu", exit_names[i], (unsigned long long)v->exits[i]);
+	log_raw("\n");
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	const struct guest_gprs *g = &v->gprs;
+
+	log_raw("  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
+		(unsigned long long)g->rax, (unsigned long long)g->rbx,
+		(unsigned long long)g->rcx, (unsigned long long)g->rdx);
+	log_raw("  rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx\n",
+		(unsigned long long)g->rsi, (unsigned long long)g->rdi,
+		(unsigned long long)g->rbp, (unsigned long long)g->r8);
+	log_raw("  r9 =%016llx r10=%016llx r11=%016llx r12=%016llx\n",
+		(unsigned long long)g->r9, (unsigned long long)g->r10,
+		(unsigned long long)g->r11, (unsigned long long)g->r12);
+	log_raw("  r13=%016llx r14=%016llx r15=%016llx\n", (unsigned long long)g->r13,
+		(unsigned long long)g->r14, (unsigned long long)g->r15);
+	v->ops->dump(v);
+}
+
+void vcpu_guest_shutdown(struct vcpu *v, const char *why)
+{
+	log_raw("drvisor: guest vcpu%u shut down (%s); the vCPU is stopped, drvisor keeps running\n",
+		v->id, why);
+	vcpu_dump(v);
+	vcpu_print_stats(v);
+	v->state = VCPU_STOPPED;
+}
+
+void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)
+{
+	log_raw("drvisor: unexpected exit on vcpu%u: %s (0x%llx); the vCPU is stopped\n", v->id,
+		vendor_reason, (unsigned long long)code);
+	vcpu_dump(v);
+	vcpu_print_stats(v);
+	v->state = VCPU_STOPPED;
+}
+
+void vcpu_park(struct vcpu *v)
+{
+	log_info("vcpu%u parked", v->id);
+	log_flush();
+	cpu_halt_forever();
+}

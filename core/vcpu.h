@@ -1,0 +1,107 @@
+/*
+ * The vendor-neutral virtual CPU. core/ knows a vCPU only through this
+ * header; the Intel (arch-x86/vmx/) and AMD (arch-x86/svm/) halves implement
+ * struct vendor_ops and call back into the common exit handlers below, so
+ * that what is the same on both vendors is written once.
+ */
+#ifndef DRVISOR_CORE_VCPU_H
+#define DRVISOR_CORE_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <drvisor/hypercall.h>
+#include "guest_state.h"
+
+/* General registers the hardware does not switch. The entry loops load and
+ * store them at fixed offsets (GPR_* in the .asm files): keep the order. */
+struct guest_gprs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum vcpu_state {
+	VCPU_RUNNING = 0,
+	VCPU_PAUSED = 1,
+	VCPU_STOPPED = 2,   /* guest shut down or failed to enter; never resumed */
+};
+
+/* Registers the common code reads or writes through the vendor. */
+enum vcpu_reg {
+	VCPU_REG_RIP, VCPU_REG_RSP, VCPU_REG_RFLAGS,
+	VCPU_REG_CR0, VCPU_REG_CR2, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER,
+	VCPU_REG_CPL,
+};
+
+struct vcpu;
+
+struct vendor_ops {
+	const char *name;               /* "svm" or "vmx" */
+	uint32_t cpuid_vendor;          /* DV_CPUID_VENDOR_* */
+	/* Whether this CPU can host drvisor; if not, *why says why. */
+	bool (*supported)(const char **why);
+	/* Turn virtualization on on this CPU (EFER.SVME / VMXON). */
+	bool (*enable)(struct vcpu *v);
+	/* Undo enable after a failed launch, before returning to the loader. */
+	void (*disable)(struct vcpu *v);
+	/* Build the VMCB/VMCS for v from gs and the nested page tables. */
+	bool (*vcpu_init)(struct vcpu *v, const struct guest_state *gs);
+	/* Enter the guest and loop on exits; returns only if the first entry
+	 * fails (after reporting why). */
+	void (*run)(struct vcpu *v);
+	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg r);
+	void (*write_reg)(struct vcpu *v, enum vcpu_reg r, uint64_t val);
+	/* Queue a hardware exception for the next entry (error code used when
+	 * the vector has one, SDM vol. 3A table 6-1). */
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, uint32_t error_code);
+	/* Print the guest state the vendor keeps (VMCB/VMCS) on the log. */
+	void (*dump)(struct vcpu *v);
+};
+
+struct vcpu {
+	struct guest_gprs gprs;         /* first: the entry loops address it from the vcpu pointer */
+	uint32_t id;
+	uint32_t state;                 /* enum vcpu_state */
+	const struct vendor_ops *ops;
+	void *vendor;                   /* struct svm_vcpu or struct vmx_vcpu */
+	uint64_t exits[DV_EXIT_REASON_COUNT];
+	uint64_t exits_total;
+};
+
+/* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
+extern const struct vendor_ops svm_ops;
+
+/* The one vCPU for now (the boot CPU). */
+extern struct vcpu boot_vcpu;
+
+/* Count one exit of reason r. */
+void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r);
+
+/* Emulate CPUID for the guest from gprs.rax/rcx into rax..rdx: the real
+ * CPUID with the hypervisor bit set, VMX and SVM hidden, and drvisor's
+ * leaves at 0x40000000. The caller advances RIP. */
+void vcpu_emulate_cpuid(struct vcpu *v);
+
+/* Carry out the hypercall in gprs (include/drvisor/hypercall.h). The
+ * caller advances RIP. */
+void vcpu_hypercall(struct vcpu *v);
+
+/* The guest shut down (triple fault): report it and stop the vCPU. */
+void vcpu_guest_shutdown(struct vcpu *v, const char *why);
+
+/* An exit the vendor code does not handle: report it and stop the vCPU. */
+void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code);
+
+/* Print the exit statistics of v. */
+void vcpu_print_stats(const struct vcpu *v);
+
+/* Print the general registers and the vendor's guest state. */
+void vcpu_dump(struct vcpu *v);
+
+/* Where a stopped vCPU's physical CPU waits for ever; keeps the hypervisor
+ * (and later its monitor) alive. Never returns. */
+void vcpu_park(struct vcpu *v) __attribute__((noreturn));
+
+/* Names for the log. */
+const char *exit_reason_name(enum dv_exit_reason r);
+
+#endif
