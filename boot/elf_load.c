@@ -161,19 +161,24 @@ static enum dv_elf_status check_header(const uint8_t *file, size_t size,
 	return DV_ELF_OK;
 }
 
-/* Check one PT_LOAD on its own: inside the file, filesz <= memsz, no wrap,
- * alignment consistent between file and memory. Returns 0 when good. */
-static int bad_load(const struct elf64_phdr *ph, size_t size)
+/* Check one PT_LOAD on its own: inside the file (else the file was cut
+ * short), filesz <= memsz, no wrap, alignment a power of two no larger than
+ * the page the loader aligns the image to, and consistent between file and
+ * memory. */
+static enum dv_elf_status check_load(const struct elf64_phdr *ph, size_t size)
 {
+	if (ph->p_offset <= size && !in_file(ph->p_offset, ph->p_filesz, size) &&
+	    ph->p_offset <= UINT64_MAX - ph->p_filesz)
+		return DV_ELF_TRUNCATED;
 	if (!in_file(ph->p_offset, ph->p_filesz, size) || ph->p_filesz > ph->p_memsz)
-		return 1;
-	if (ph->p_vaddr > UINT64_MAX - ph->p_memsz)
-		return 1;
+		return DV_ELF_BAD_SEGMENT;
+	if (ph->p_vaddr > UINT64_MAX - ph->p_memsz || ph->p_align > PAGE_SIZE)
+		return DV_ELF_BAD_SEGMENT;
 	if (ph->p_align > 1 &&
 	    ((ph->p_align & (ph->p_align - 1)) ||
 	     ph->p_vaddr % ph->p_align != ph->p_offset % ph->p_align))
-		return 1;
-	return 0;
+		return DV_ELF_BAD_SEGMENT;
+	return DV_ELF_OK;
 }
 
 /* Check every PT_LOAD and that they are sorted and disjoint; store the
@@ -184,13 +189,17 @@ static enum dv_elf_status check_loads(const uint8_t *file, size_t size,
 	struct elf64_phdr ph;
 	uint64_t end = 0;
 	int loads = 0;
+	enum dv_elf_status st;
 	unsigned i;
 
 	for (i = 0; i < eh->e_phnum; i++) {
 		read_phdr(file, eh, i, &ph);
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (bad_load(&ph, size) || (loads && ph.p_vaddr < end))
+		st = check_load(&ph, size);
+		if (st != DV_ELF_OK)
+			return st;
+		if (loads && ph.p_vaddr < end)
 			return DV_ELF_BAD_SEGMENT;
 		end = ph.p_vaddr + ph.p_memsz;
 		loads++;

@@ -282,7 +282,7 @@ static void test_every_truncation_fails(void **state)
 	expect(check_n(&im, 64, BIG_LIMIT, &info), DV_ELF_TRUNCATED, "phdrs missing");
 	expect(check_n(&im, PHOFF + 3 * PHSZ - 1, BIG_LIMIT, &info), DV_ELF_TRUNCATED,
 	       "phdrs cut");
-	expect(check_n(&im, IMG_SIZE - 1, BIG_LIMIT, &info), DV_ELF_BAD_SEGMENT, "data cut");
+	expect(check_n(&im, IMG_SIZE - 1, BIG_LIMIT, &info), DV_ELF_TRUNCATED, "data cut");
 	expect(dv_elf_check(NULL, 100, BIG_LIMIT, &info), DV_ELF_TRUNCATED, "NULL file");
 }
 
@@ -338,7 +338,7 @@ static void test_bad_segments(void **state)
 	/* Outside the file, filesz > memsz. */
 	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_OFFSET), 0x10200));
 	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_OFFSET), UINT64_MAX - 0xdff));
-	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_FILESZ), 0x101));
+	MUTANT(DV_ELF_TRUNCATED, put64(im, ph(PH_DATA, P_FILESZ), 0x101));
 	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_FILESZ), UINT64_MAX));
 	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_TEXT, P_MEMSZ), 0x1ff));
 	/* vaddr + memsz wraps, or ends too near the top to round up. */
@@ -349,6 +349,9 @@ static void test_bad_segments(void **state)
 	/* Alignment: not a power of two, or vaddr and offset disagree. */
 	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_ALIGN), 0x1800));
 	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_VADDR), 0x1300));
+	/* Larger than the 4 KiB the loader aligns the image to: refused, never
+	 * silently misaligned. */
+	MUTANT(DV_ELF_BAD_SEGMENT, put64(im, ph(PH_DATA, P_ALIGN), 0x200000));
 	MUTANT(DV_ELF_OK, put64(im, ph(PH_DATA, P_ALIGN), 0));
 	MUTANT(DV_ELF_OK, put64(im, ph(PH_DATA, P_ALIGN), 1));
 	MUTANT(DV_ELF_OK, put64(im, ph(PH_DATA, P_ALIGN), 0x200));
