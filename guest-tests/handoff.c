@@ -10,7 +10,11 @@
 
 #include "guest-tests/lib/guest.h"
 
-EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+/* Not EFIAPI: gnu-efi's crt0 (_start) calls efi_main with the SysV ABI
+ * (image in RDI, system table in RSI), while EFIAPI here means ms_abi
+ * (efibind.h turns MS ABI on whenever GNU_EFI_USE_MS_ABI is defined, even
+ * as 0). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	(void)image;
 	(void)st;

@@ -12,6 +12,7 @@ void guest_exit(uint32_t code)
 {
 	static const char shutdown[] = "Shutdown";
 
+	trap_uninstall(); /* the firmware's IDT back, in case the port does nothing */
 	serial_flush();
 	guest_outl(GUEST_QEMU_EXIT_PORT, code);
 	for (const char *p = shutdown; *p; p++)

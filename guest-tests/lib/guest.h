@@ -66,4 +66,111 @@ static inline uint8_t guest_inb(uint16_t port)
 	return v;
 }
 
+/* hv.c: CPU vendor, drvisor discovery and hypercalls (include/drvisor/hypercall.h).
+ * Every CPUID and hypercall a test makes goes through hv_cpuid()/hv_call(),
+ * which count them, so a test knows how many CPUID and hypercall exits it
+ * caused itself and can compare that with drvisor's exit statistics. */
+enum hv_vendor { HV_VENDOR_OTHER = 0, HV_VENDOR_INTEL, HV_VENDOR_AMD };
+
+struct hv_cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+struct hv_info {
+	enum hv_vendor vendor;     /* from the CPUID 0 vendor string */
+	int hypervisor_bit;        /* CPUID.1:ECX[31] */
+	int drvisor;               /* hypervisor bit and the "drvisor" signature */
+	uint32_t max_leaf;         /* CPUID 0x40000000 EAX (when drvisor) */
+	uint32_t version;          /* 0x40000001 EAX: major << 16 | minor */
+	uint32_t vendor_half;      /* 0x40000001 EBX: DV_CPUID_VENDOR_* */
+};
+
+struct hv_regs {
+	uint64_t rbx, rcx, rdx;
+};
+
+struct hv_counts {
+	uint64_t cpuid;            /* CPUID instructions executed through hv_cpuid */
+	uint64_t hypercall;        /* VMMCALL/VMCALL executed through hv_call */
+};
+
+struct hv_cpuid_regs hv_cpuid(uint32_t leaf, uint32_t subleaf);
+/* Fills *info and returns info->drvisor. Also chooses the hypercall
+ * instruction used by hv_call (VMMCALL on AMD, VMCALL otherwise). */
+int hv_detect(struct hv_info *info);
+enum hv_vendor hv_vendor(void);
+const char *hv_vendor_name(enum hv_vendor v);
+/* One hypercall: RAX = nr, RBX/RCX/RDX = args; returns RAX and stores the
+ * returned RBX/RCX/RDX in *out (may be NULL). Raises #UD where no hypervisor
+ * answers it: call it under guest_try() unless drvisor was detected. */
+uint64_t hv_call(uint64_t nr, uint64_t rbx, uint64_t rcx, uint64_t rdx, struct hv_regs *out);
+const struct hv_counts *hv_counts(void);
+
+/* trap.c + trap_entry.asm: our own IDT and a "try" mechanism.
+ *
+ * trap_install() copies the firmware's 256 gates (SIDT) into our own table
+ * and replaces the architectural exception vectors (#DE #DB #BP #OF #BR #UD
+ * #NM #DF #TS #NP #SS #GP #PF #MF #AC #XM) with our stubs, so that timer and
+ * device interrupts still reach the firmware's handlers. trap_uninstall()
+ * puts the firmware's IDTR back; guest_exit() calls it too. */
+void trap_install(void);
+void trap_uninstall(void);
+
+#define TRAP_DE 0
+#define TRAP_DB 1
+#define TRAP_BP 3
+#define TRAP_UD 6
+#define TRAP_NM 7
+#define TRAP_DF 8
+#define TRAP_GP 13
+#define TRAP_PF 14
+#define TRAP_AC 17
+
+/* What one exception looked like. */
+struct trap_info {
+	uint64_t vector;
+	uint64_t error_code;   /* 0 for vectors without one */
+	uint64_t rip;          /* as pushed: the faulting insn, or the next one for traps */
+	uint64_t rflags;
+	uint64_t cr2;          /* read for #PF, else 0 */
+	uint64_t dr6;          /* read for #DB, else 0 */
+};
+
+/* The register frame our stubs build (lowest address first). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* What a vector's handler does after recording the event:
+ * TRAP_ABORT  - unwind to the innermost guest_try(), which returns 1 with
+ *               its trap_info filled; outside guest_try() the test bails out
+ *               ("Bail out!" on COM1, firmware IDT restored, guest_exit(2)).
+ * TRAP_RESUME - append the event to the event log and return to the
+ *               interrupted code. For #DB: DR6 is recorded and then reset to
+ *               0xffff0ff0 (as an OS does), RF is set when an instruction
+ *               breakpoint (a fault) hit so that it does not fire again, and
+ *               TF is cleared after a single-step trap (DR6.BS), making TF a
+ *               one-shot single step. */
+enum trap_mode { TRAP_ABORT = 0, TRAP_RESUME };
+void trap_set_mode(unsigned vector, enum trap_mode mode);
+
+/* Runs fn(arg). Returns 0 if it returned normally; 1 if an exception in
+ * TRAP_ABORT mode interrupted it, with *t (may be NULL) describing it.
+ * Installs our IDT if trap_install() was not called yet. Nests. The
+ * callee-saved registers and RFLAGS are those of the call. */
+int guest_try(void (*fn)(void *), void *arg, struct trap_info *t);
+
+/* The TRAP_RESUME event log: events recorded since the last clear (the log
+ * keeps the first TRAP_LOG_MAX; trap_log_count() counts all). */
+#define TRAP_LOG_MAX 32
+unsigned trap_log_count(void);
+const struct trap_info *trap_log_get(unsigned i);
+void trap_log_clear(void);
+
+/* Short name of an exception vector: "#GP", "#UD", ... */
+const char *trap_name(uint64_t vector);
+
 #endif

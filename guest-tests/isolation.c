@@ -1,0 +1,553 @@
+/*
+ * isolation: the guest tries each thing drvisor keeps for itself and checks
+ * the documented answer (include/drvisor/hypercall.h, issues 3 and 4):
+ *
+ * - the virtualization instructions of the vendor it runs on raise #UD
+ *   (exactly as on a CPU whose SVM/VMX is off, which is what the guest sees);
+ * - the MSRs that would reveal or control SVM/VMX raise #GP(0), EFER never
+ *   shows SVME, setting it raises #GP(0), CR4 never shows VMXE;
+ * - CPUID hides SVM and VMX; an unknown hypercall returns DV_HC_ERR_UNKNOWN;
+ * - drvisor's memory (DV_HC_GET_LAYOUT) is a hole: a read or write at its
+ *   first and last byte raises #GP(0) at the access;
+ * - the monitor's UART is not there: every port reads 0xff except LSR
+ *   (0x60, an idle line), writes are dropped (the marker below must never
+ *   reach the monitor's output: the runner checks), INS raises #GP(0);
+ * - and drvisor is still alive afterwards (DV_HC_PING answers).
+ *
+ * Natively (the reference run) only the cases whose answer is the same on
+ * bare hardware run (the SVM/VMX instructions with SVME/VMXE clear, the EFER
+ * and CR4 reads and write-backs); the rest are skipped, and the monitor port
+ * is never touched, so the native run's COM2 stays clean.
+ *
+ * The monitor port comes from the load option monitor_port=0xNNN (drvisor's
+ * next_args), default 0x2f8 (COM2, as the tests configure monitor=com2).
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "drvisor/hypercall.h"
+#include "guest-tests/lib/guest.h"
+
+#define NATIVE "running natively"
+#define DEFAULT_MONITOR_PORT 0x2f8
+#define MARKER "ISOLATION-MARKER-SHOULD-NOT-APPEAR"
+#define UNKNOWN_HYPERCALL 0xdead0000ull
+
+/* MSRs and bits; APM vol. 2 (15.30, 3.1.7), SDM vol. 4 table 2-2. */
+#define MSR_EFER 0xc0000080u
+#define MSR_VM_CR 0xc0010114u
+#define MSR_VM_HSAVE_PA 0xc0010117u
+#define MSR_IA32_FEATURE_CONTROL 0x3au
+#define MSR_IA32_VMX_BASIC 0x480u
+#define EFER_SVME (1ull << 12)
+#define CR4_VMXE (1ull << 13)
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_80000001_ECX_SVM (1u << 2)
+
+/* 16550 register offsets (PC16550D datasheet). */
+#define UART_THR 0
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_SCR 7
+#define UART_PORTS 8
+#define LSR_IDLE 0x60 /* what drvisor's hidden UART shows: THRE | TEMT */
+
+/* isolation_probes.asm */
+#define PROBE_DECL(p) \
+	void p(void *arg); \
+	extern char p##_insn[]
+PROBE_DECL(probe_vmrun);
+PROBE_DECL(probe_vmload);
+PROBE_DECL(probe_vmsave);
+PROBE_DECL(probe_stgi);
+PROBE_DECL(probe_clgi);
+PROBE_DECL(probe_skinit);
+PROBE_DECL(probe_invlpga);
+PROBE_DECL(probe_vmxon);
+PROBE_DECL(probe_vmclear);
+PROBE_DECL(probe_vmptrld);
+PROBE_DECL(probe_vmptrst);
+PROBE_DECL(probe_vmread);
+PROBE_DECL(probe_vmwrite);
+PROBE_DECL(probe_vmlaunch);
+PROBE_DECL(probe_vmresume);
+PROBE_DECL(probe_vmxoff);
+PROBE_DECL(probe_invept);
+PROBE_DECL(probe_invvpid);
+PROBE_DECL(probe_rdmsr);
+PROBE_DECL(probe_wrmsr);
+PROBE_DECL(probe_read8);
+PROBE_DECL(probe_write8);
+PROBE_DECL(probe_insb);
+
+struct msr_op {
+	uint32_t msr;
+	uint32_t pad;
+	uint64_t value;
+};
+
+struct port_op {
+	uint16_t port;
+	uint16_t pad[3];
+	uint64_t buf;
+};
+
+/* Operands. A page of our own stands in for every physical address an
+ * instruction would use (a VMCB, a VMXON region, the SKINIT SLB, whose
+ * address bits 15:0 the CPU ignores): should one of them not fault, it
+ * touches this page and nothing else. */
+static uint8_t scratch[4096] __attribute__((aligned(4096)));
+static uint64_t scratch_pa;
+static uint8_t descriptor[16] __attribute__((aligned(16)));
+static struct msr_op op_vm_cr_rd = { .msr = MSR_VM_CR };
+static struct msr_op op_vm_cr_wr = { .msr = MSR_VM_CR };
+static struct msr_op op_hsave_rd = { .msr = MSR_VM_HSAVE_PA };
+static struct msr_op op_hsave_wr = { .msr = MSR_VM_HSAVE_PA };
+static struct msr_op op_efer_svme = { .msr = MSR_EFER };
+static struct msr_op op_feature_control = { .msr = MSR_IA32_FEATURE_CONTROL };
+static struct msr_op op_vmx_basic = { .msr = MSR_IA32_VMX_BASIC };
+static uint64_t hv_base, hv_size, hv_first, hv_last;
+static uint16_t monitor_port = DEFAULT_MONITOR_PORT;
+static uint64_t monitor_port_arg; /* the same, for a test name's %lx */
+static uint8_t ins_buf[4];
+static struct port_op op_insb;
+static struct hv_info hv;
+static int under;
+
+enum when { ALWAYS, DRVISOR };
+
+struct tcase {
+	enum hv_vendor vendor;     /* HV_VENDOR_OTHER: on either vendor */
+	enum when when;            /* ALWAYS: the native answer is the same */
+	const char *name;          /* format; may use one %lx: *name_arg */
+	const uint64_t *name_arg;
+	/* Either a custom check, which prints its own TAP line ... */
+	void (*check)(const struct tcase *c);
+	/* ... or an expected fault: probe(arg) raises vector (with error
+	 * code 0 where it has one) at insn. */
+	void (*probe)(void *arg);
+	void *arg;
+	const char *insn;
+	uint64_t vector;
+};
+
+static int has_error_code(uint64_t v)
+{
+	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21;
+}
+
+static void expect_fault(const struct tcase *c)
+{
+	struct trap_info t;
+	int faulted = guest_try(c->probe, c->arg, &t);
+	int ok = faulted && t.vector == c->vector && t.rip == (uint64_t)(uintptr_t)c->insn &&
+		 (!has_error_code(c->vector) || t.error_code == 0);
+
+	tap_ok(ok, c->name, c->name_arg ? *c->name_arg : 0);
+	if (ok)
+		return;
+	if (!faulted)
+		guest_printf("# no exception: the instruction completed\n");
+	else
+		guest_printf("# got %s error code %#lx at rip %#lx; expected %s at %p\n",
+			     trap_name(t.vector), t.error_code, t.rip, trap_name(c->vector),
+			     (void *)c->insn);
+}
+
+/* ---- custom checks ---- */
+
+static void do_rdmsr(void *arg)
+{
+	probe_rdmsr(arg);
+}
+
+static void do_wrmsr(void *arg)
+{
+	probe_wrmsr(arg);
+}
+
+static void check_efer_read(const struct tcase *c)
+{
+	struct msr_op op = { .msr = MSR_EFER };
+	struct trap_info t;
+	int faulted = guest_try(do_rdmsr, &op, &t);
+
+	if (!tap_ok(!faulted && !(op.value & EFER_SVME), "%s", c->name))
+		guest_printf("# %s, EFER %#lx\n", faulted ? trap_name(t.vector) : "no fault",
+			     op.value);
+}
+
+static void check_efer_writeback(const struct tcase *c)
+{
+	struct msr_op rd = { .msr = MSR_EFER }, wr = { .msr = MSR_EFER }, again = { .msr = MSR_EFER };
+	struct trap_info t;
+	int faulted = guest_try(do_rdmsr, &rd, &t);
+
+	wr.value = rd.value;
+	faulted = faulted || guest_try(do_wrmsr, &wr, &t);
+	faulted = faulted || guest_try(do_rdmsr, &again, &t);
+	if (!tap_ok(!faulted && again.value == rd.value && !(again.value & EFER_SVME), "%s",
+		    c->name))
+		guest_printf("# %s, EFER %#lx then %#lx\n",
+			     faulted ? trap_name(t.vector) : "no fault", rd.value, again.value);
+}
+
+static uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void check_cr4(const struct tcase *c)
+{
+	uint64_t cr4 = read_cr4();
+
+	if (!tap_ok(!(cr4 & CR4_VMXE), "%s", c->name))
+		guest_printf("# CR4 %#lx\n", cr4);
+}
+
+static void do_cr4_writeback(void *arg)
+{
+	uint64_t *v = arg;
+
+	__asm__ volatile("mov %0, %%cr4" : : "r"(*v) : "memory");
+}
+
+static void check_cr4_writeback(const struct tcase *c)
+{
+	uint64_t before = read_cr4(), after;
+	struct trap_info t;
+	int faulted = guest_try(do_cr4_writeback, &before, &t);
+
+	after = read_cr4();
+	if (!tap_ok(!faulted && after == before && !(after & CR4_VMXE), "%s", c->name))
+		guest_printf("# %s, CR4 %#lx then %#lx\n", faulted ? trap_name(t.vector) : "no fault",
+			     before, after);
+}
+
+static void check_cpuid_hides(const struct tcase *c)
+{
+	struct hv_cpuid_regs l1 = hv_cpuid(1, 0), ext = hv_cpuid(0x80000000u, 0);
+	uint32_t ext_ecx = 0;
+
+	if (ext.eax >= 0x80000001u)
+		ext_ecx = hv_cpuid(0x80000001u, 0).ecx;
+	if (!tap_ok(!(l1.ecx & CPUID_1_ECX_VMX) && !(ext_ecx & CPUID_80000001_ECX_SVM) &&
+			    (l1.ecx & CPUID_1_ECX_HYPERVISOR),
+		    "%s", c->name))
+		guest_printf("# CPUID.1:ECX %#x, CPUID.80000001:ECX %#x\n", l1.ecx, ext_ecx);
+}
+
+struct call {
+	uint64_t nr, rbx, rcx, rdx, rax;
+	struct hv_regs out;
+};
+
+static void do_call(void *arg)
+{
+	struct call *c = arg;
+
+	c->rax = hv_call(c->nr, c->rbx, c->rcx, c->rdx, &c->out);
+}
+
+static void check_unknown_hypercall(const struct tcase *c)
+{
+	struct call k = { .nr = UNKNOWN_HYPERCALL, .rbx = 0x1111, .rcx = 0x2222, .rdx = 0x3333 };
+	struct trap_info t;
+	int faulted = guest_try(do_call, &k, &t);
+
+	if (!tap_ok(!faulted && k.rax == DV_HC_ERR_UNKNOWN && k.out.rbx == 0x1111 &&
+			    k.out.rcx == 0x2222 && k.out.rdx == 0x3333,
+		    "%s", c->name))
+		guest_printf("# %s: rax %#lx rbx %#lx rcx %#lx rdx %#lx\n",
+			     faulted ? trap_name(t.vector) : "returned", k.rax, k.out.rbx, k.out.rcx,
+			     k.out.rdx);
+}
+
+static void check_layout(const struct tcase *c)
+{
+	tap_ok(hv_size != 0 && !(hv_base & 0xfff), c->name, *c->name_arg);
+	guest_printf("# drvisor's memory: %#lx..%#lx (%lu KiB)\n", hv_base, hv_last, hv_size >> 10);
+}
+
+static void check_ping(const struct tcase *c)
+{
+	struct call p = { .nr = DV_HC_PING };
+	struct trap_info t;
+	int faulted = guest_try(do_call, &p, &t);
+
+	if (!tap_ok(!faulted && p.rax == DV_HC_OK && p.out.rbx == DV_HC_PING_MAGIC, "%s", c->name))
+		guest_printf("# %s: rax %#lx rbx %#lx\n", faulted ? trap_name(t.vector) : "returned",
+			     p.rax, p.out.rbx);
+}
+
+/* The monitor UART, as the guest sees it. */
+
+static void check_uart_reads(const struct tcase *c)
+{
+	uint8_t v[UART_PORTS];
+	int ok = 1;
+	unsigned i;
+
+	for (i = 0; i < UART_PORTS; i++) {
+		v[i] = guest_inb((uint16_t)(monitor_port + i));
+		ok = ok && v[i] == (i == UART_LSR ? LSR_IDLE : 0xff);
+	}
+	if (!tap_ok(ok, c->name, *c->name_arg))
+		guest_printf("# read %02x %02x %02x %02x %02x %02x %02x %02x\n", v[0], v[1], v[2],
+			     v[3], v[4], v[5], v[6], v[7]);
+}
+
+static void check_uart_scratch(const struct tcase *c)
+{
+	guest_outb((uint16_t)(monitor_port + UART_SCR), 0x5a);
+	tap_eq(guest_inb((uint16_t)(monitor_port + UART_SCR)), 0xff, "%s", c->name);
+}
+
+#define RAX_PATTERN 0x1122334455667788ull
+
+static void check_uart_in8_keeps_rax(const struct tcase *c)
+{
+	uint64_t rax = RAX_PATTERN;
+
+	__asm__ volatile("inb %%dx, %%al" : "+a"(rax) : "d"(monitor_port + UART_SCR));
+	tap_eq(rax, (RAX_PATTERN & ~0xffull) | 0xff, "%s", c->name);
+}
+
+static void check_uart_in16(const struct tcase *c)
+{
+	uint64_t rax = RAX_PATTERN;
+
+	__asm__ volatile("inw %%dx, %%ax" : "+a"(rax) : "d"(monitor_port + UART_MCR));
+	tap_eq(rax, (RAX_PATTERN & ~0xffffull) | 0x60ff, "%s", c->name);
+}
+
+/* A 32-bit register write zero-extends into the 64-bit register (SDM vol.
+ * 1 3.4.1.1), IN EAX included. */
+static void check_uart_in32(const struct tcase *c)
+{
+	uint64_t rax = RAX_PATTERN;
+
+	__asm__ volatile("inl %%dx, %%eax" : "+a"(rax) : "d"(monitor_port + UART_MCR));
+	tap_eq(rax, 0xffff60ffull, "%s", c->name);
+}
+
+static void check_uart_marker(const struct tcase *c)
+{
+	const char *p;
+
+	for (p = MARKER; *p; p++)
+		guest_outb((uint16_t)(monitor_port + UART_THR), (uint8_t)*p);
+	tap_ok(1, "%s", c->name);
+}
+
+static void check_uart_outs(const struct tcase *c)
+{
+	static const char marker[] = MARKER;
+	const char *rsi = marker;
+	uint64_t rcx = sizeof(marker) - 1;
+
+	__asm__ volatile("rep outsb" : "+S"(rsi), "+c"(rcx) : "d"(monitor_port + UART_THR)
+			 : "memory");
+	if (!tap_ok(rsi == marker + sizeof(marker) - 1 && rcx == 0, "%s", c->name))
+		guest_printf("# RSI advanced by %ld, RCX %lu\n", (long)(rsi - marker), rcx);
+}
+
+#define FAULT(v, w, nm, p, a, x) \
+	{ .vendor = (v), .when = (w), .name = (nm), .probe = p, .arg = (a), .insn = p##_insn, \
+	  .vector = (x) }
+#define CHECK(v, w, nm, fn) { .vendor = (v), .when = (w), .name = (nm), .check = (fn) }
+/* The same, with a name that shows *a (through %lx) */
+#define FAULT_AT(v, w, nm, a, p, x) \
+	{ .vendor = (v), .when = (w), .name = (nm), .name_arg = (a), .probe = p, .arg = (a), \
+	  .insn = p##_insn, .vector = (x) }
+#define CHECK_AT(v, w, nm, a, fn) \
+	{ .vendor = (v), .when = (w), .name = (nm), .name_arg = (a), .check = (fn) }
+#define AMD HV_VENDOR_AMD
+#define INTEL HV_VENDOR_INTEL
+#define ANY HV_VENDOR_OTHER
+
+static const struct tcase cases[] = {
+	/* AMD SVM */
+	FAULT(AMD, ALWAYS, "VMRUN raises #UD", probe_vmrun, (void *)scratch, TRAP_UD),
+	FAULT(AMD, ALWAYS, "VMLOAD raises #UD", probe_vmload, (void *)scratch, TRAP_UD),
+	FAULT(AMD, ALWAYS, "VMSAVE raises #UD", probe_vmsave, (void *)scratch, TRAP_UD),
+	FAULT(AMD, ALWAYS, "STGI raises #UD", probe_stgi, 0, TRAP_UD),
+	FAULT(AMD, ALWAYS, "CLGI raises #UD", probe_clgi, 0, TRAP_UD),
+	FAULT(AMD, ALWAYS, "SKINIT raises #UD", probe_skinit, (void *)scratch, TRAP_UD),
+	FAULT(AMD, ALWAYS, "INVLPGA raises #UD", probe_invlpga, (void *)scratch, TRAP_UD),
+	CHECK(AMD, DRVISOR, "VMMCALL with an unknown number returns DV_HC_ERR_UNKNOWN, "
+			    "RBX/RCX/RDX untouched", check_unknown_hypercall),
+	FAULT(AMD, DRVISOR, "RDMSR VM_CR raises #GP(0)", probe_rdmsr, &op_vm_cr_rd, TRAP_GP),
+	FAULT(AMD, DRVISOR, "WRMSR VM_CR raises #GP(0)", probe_wrmsr, &op_vm_cr_wr, TRAP_GP),
+	FAULT(AMD, DRVISOR, "RDMSR VM_HSAVE_PA raises #GP(0)", probe_rdmsr, &op_hsave_rd, TRAP_GP),
+	FAULT(AMD, DRVISOR, "WRMSR VM_HSAVE_PA raises #GP(0)", probe_wrmsr, &op_hsave_wr, TRAP_GP),
+	CHECK(AMD, ALWAYS, "RDMSR EFER shows SVME clear", check_efer_read),
+	FAULT(AMD, DRVISOR, "WRMSR EFER setting SVME raises #GP(0)", probe_wrmsr, &op_efer_svme,
+	      TRAP_GP),
+	CHECK(AMD, ALWAYS, "WRMSR EFER with SVME clear is accepted, EFER reads back the same",
+	      check_efer_writeback),
+	/* Intel VMX */
+	FAULT(INTEL, ALWAYS, "VMXON raises #UD", probe_vmxon, &scratch_pa, TRAP_UD),
+	CHECK(INTEL, DRVISOR, "VMCALL with an unknown number returns DV_HC_ERR_UNKNOWN, "
+			      "RBX/RCX/RDX untouched", check_unknown_hypercall),
+	FAULT(INTEL, ALWAYS, "VMCLEAR raises #UD", probe_vmclear, &scratch_pa, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMPTRLD raises #UD", probe_vmptrld, &scratch_pa, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMPTRST raises #UD", probe_vmptrst, (void *)scratch, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMREAD raises #UD", probe_vmread, 0, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMWRITE raises #UD", probe_vmwrite, 0, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMLAUNCH raises #UD", probe_vmlaunch, 0, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMRESUME raises #UD", probe_vmresume, 0, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "VMXOFF raises #UD", probe_vmxoff, 0, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "INVEPT raises #UD", probe_invept, descriptor, TRAP_UD),
+	FAULT(INTEL, ALWAYS, "INVVPID raises #UD", probe_invvpid, descriptor, TRAP_UD),
+	FAULT(INTEL, DRVISOR, "RDMSR IA32_FEATURE_CONTROL raises #GP(0)", probe_rdmsr,
+	      &op_feature_control, TRAP_GP),
+	FAULT(INTEL, DRVISOR, "RDMSR IA32_VMX_BASIC raises #GP(0)", probe_rdmsr, &op_vmx_basic,
+	      TRAP_GP),
+	CHECK(INTEL, ALWAYS, "CR4 shows VMXE clear", check_cr4),
+	CHECK(INTEL, ALWAYS, "MOV CR4 of the value read is accepted, VMXE stays clear",
+	      check_cr4_writeback),
+	/* Both */
+	CHECK(ANY, DRVISOR, "CPUID hides SVM (80000001:ECX[2]) and VMX (1:ECX[5]), shows "
+			    "the hypervisor bit", check_cpuid_hides),
+	CHECK_AT(ANY, DRVISOR, "DV_HC_GET_LAYOUT gives drvisor's memory at %#lx", &hv_base,
+		 check_layout),
+	FAULT_AT(ANY, DRVISOR, "read of drvisor memory at %#lx (first byte) raises #GP(0)",
+		 &hv_first, probe_read8, TRAP_GP),
+	FAULT_AT(ANY, DRVISOR, "read of drvisor memory at %#lx (last byte) raises #GP(0)",
+		 &hv_last, probe_read8, TRAP_GP),
+	FAULT_AT(ANY, DRVISOR, "write of drvisor memory at %#lx (first byte) raises #GP(0)",
+		 &hv_first, probe_write8, TRAP_GP),
+	FAULT_AT(ANY, DRVISOR, "write of drvisor memory at %#lx (last byte) raises #GP(0)",
+		 &hv_last, probe_write8, TRAP_GP),
+	CHECK_AT(ANY, DRVISOR, "monitor UART at %#lx: ports read 0xff, LSR reads 0x60",
+		 &monitor_port_arg, check_uart_reads),
+	CHECK(ANY, DRVISOR, "monitor UART: SCR written 0x5a reads back 0xff", check_uart_scratch),
+	CHECK(ANY, DRVISOR, "monitor UART: IN AL keeps RAX[63:8]", check_uart_in8_keeps_rax),
+	CHECK(ANY, DRVISOR, "monitor UART: IN AX at MCR reads 0x60ff, keeps RAX[63:16]",
+	      check_uart_in16),
+	CHECK(ANY, DRVISOR, "monitor UART: IN EAX at MCR reads 0xffff60ff, zero-extended into RAX",
+	      check_uart_in32),
+	CHECK(ANY, DRVISOR, "monitor UART: marker written byte by byte to THR (dropped)",
+	      check_uart_marker),
+	CHECK(ANY, DRVISOR, "monitor UART: REP OUTSB of the marker is dropped, RSI/RCX advance",
+	      check_uart_outs),
+	FAULT(ANY, DRVISOR, "monitor UART: INSB raises #GP(0)", probe_insb, &op_insb, TRAP_GP),
+	CHECK(ANY, DRVISOR, "drvisor still alive: DV_HC_PING answers", check_ping),
+};
+
+static int applies(const struct tcase *c)
+{
+	return c->vendor == ANY || c->vendor == hv.vendor;
+}
+
+/* monitor_port=0xNNN (or decimal) among the UCS-2 load options. */
+static void parse_load_options(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	static const char key[] = "monitor_port=";
+	EFI_GUID lip = LOADED_IMAGE_PROTOCOL;
+	EFI_LOADED_IMAGE *li = 0;
+	const CHAR16 *s;
+	unsigned n, i, k;
+
+	if (uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &lip, (void **)&li) !=
+		    EFI_SUCCESS ||
+	    !li || !li->LoadOptions)
+		return;
+	s = li->LoadOptions;
+	n = li->LoadOptionsSize / sizeof(CHAR16);
+	for (i = 0; i + sizeof(key) - 1 <= n; i++) {
+		for (k = 0; key[k] && s[i + k] == (CHAR16)key[k]; k++)
+			;
+		if (key[k])
+			continue;
+		unsigned base = 10, v = 0, digits = 0;
+
+		i += k;
+		if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+			base = 16;
+			i += 2;
+		}
+		for (; i < n; i++, digits++) {
+			CHAR16 ch = s[i];
+			unsigned d = ch >= '0' && ch <= '9' ? ch - '0'
+				     : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+				     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : 99;
+			if (d >= base)
+				break;
+			v = v * base + d;
+		}
+		if (digits && v > 0 && v <= 0xfff8)
+			monitor_port = (uint16_t)v;
+		else
+			guest_printf("# ignoring a bad monitor_port= load option\n");
+		return;
+	}
+}
+
+/* Not EFIAPI: gnu-efi's crt0 (_start) calls efi_main with the SysV ABI
+ * (image in RDI, system table in RSI), while EFIAPI here means ms_abi
+ * (efibind.h turns MS ABI on whenever GNU_EFI_USE_MS_ABI is defined, even
+ * as 0). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	unsigned i, planned = 0;
+
+	serial_init();
+	trap_install();
+	parse_load_options(image, st);
+	under = hv_detect(&hv);
+	scratch_pa = (uint64_t)(uintptr_t)scratch; /* OVMF maps memory 1:1 */
+	op_hsave_wr.value = scratch_pa;
+	monitor_port_arg = monitor_port;
+	op_insb.port = (uint16_t)(monitor_port + UART_THR);
+	op_insb.buf = (uint64_t)(uintptr_t)ins_buf;
+
+	if (under) {
+		struct call layout = { .nr = DV_HC_GET_LAYOUT };
+		struct msr_op efer = { .msr = MSR_EFER };
+		struct trap_info t;
+
+		if (!guest_try(do_call, &layout, &t) && layout.rax == DV_HC_OK) {
+			hv_base = layout.out.rbx;
+			hv_size = layout.out.rcx;
+			hv_first = hv_base;
+			hv_last = hv_base + hv_size - 1;
+		}
+		if (!guest_try(do_rdmsr, &efer, &t))
+			op_efer_svme.value = efer.value | EFER_SVME;
+		guest_printf("isolation: running under drvisor %u.%u on %s, monitor port %#x\n",
+			     hv.version >> 16, hv.version & 0xffff, hv_vendor_name(hv.vendor),
+			     monitor_port);
+	} else {
+		guest_printf("isolation: " NATIVE " on %s\n", hv_vendor_name(hv.vendor));
+	}
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		planned += applies(&cases[i]);
+	tap_plan(planned);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct tcase *c = &cases[i];
+
+		if (!applies(c))
+			continue;
+		if (!under && c->when == DRVISOR)
+			tap_skip(NATIVE, c->name, c->name_arg ? *c->name_arg : 0);
+		else if (c->check)
+			c->check(c);
+		else
+			expect_fault(c);
+	}
+
+	if (under) {
+		struct call stats = { .nr = DV_HC_REPORT_STATS };
+		struct trap_info t;
+
+		guest_try(do_call, &stats, &t);
+	}
+	guest_exit(tap_failures() ? 1 : 0);
+}
