@@ -159,12 +159,12 @@ INSN probe_read8
 	mov al, [rsi]
 	ret
 
-; A write that stores back what is there: if the hole were not a hole, the
-; test would still not corrupt drvisor's memory.
+; A plain store: a read-modify-write would fault on its read and never
+; exercise the write path of the hypervisor's nested-fault handling.
 PROBE probe_write8
 	mov rsi, [rdi]
 INSN probe_write8
-	lock or byte [rsi], 0
+	mov byte [rsi], 0
 	ret
 
 ; ---- port I/O: arg = struct port_op { u16 port; u16 pad[3]; u64 buf } ----
