@@ -92,13 +92,15 @@ dv_wait_for_line() {
 
 # dv_assert_line FILE REGEX [WHAT]
 dv_assert_line() {
-	dv_has_line "$1" "$2" || dv_fail "${3:-expected a line matching '$2'} in $1" "$1"
+	local what="expected a line matching '$2'"
+	dv_has_line "$1" "$2" || dv_fail "${3:-$what} in $1" "$1"
 }
 
 # dv_assert_no_line FILE REGEX [WHAT]
 dv_assert_no_line() {
+	local what="unexpected line matching '$2'"
 	if dv_has_line "$1" "$2"; then
-		dv_fail "${3:-unexpected line matching '$2'} in $1: $(tr -d '\r' <"$1" | grep -a -m1 -E -- "$2")" "$1"
+		dv_fail "${3:-$what} in $1: $(tr -d '\r' <"$1" | grep -a -m1 -E -- "$2")" "$1"
 	fi
 }
 

@@ -5,6 +5,7 @@
 # hypervisor test depends on them.
 #
 # usage: native_handoff.sh qemu [CPU] | bochs MODEL
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 emu=${1:?usage: native_handoff.sh qemu [CPU] | bochs MODEL}
