@@ -41,6 +41,8 @@ static bool can_be_leaf(const struct map_job *j, int level, uint64_t addr, uint6
 		return true;
 	if (level == 0 || (level == 1 && !j->fmt->gib_pages))
 		return false;
+	if (j->fmt->uniform && !j->fmt->uniform(addr, size))
+		return false;
 	return !overlaps(addr, size, j->hole_base, j->hole_size) && addr + size <= j->top;
 }
 

@@ -16,6 +16,11 @@ struct nested_pt_format {
 	/* Bits of a leaf entry mapping [addr, addr + size) (size 4K, 2M or 1G);
 	 * the large-page bit is added by the builder. */
 	uint64_t (*leaf_bits)(uint64_t addr, uint64_t size);
+	/* Whether one leaf may map [addr, addr + size) (size 2M or 1G), i.e.
+	 * leaf_bits is the same for every 4 KiB page in it (EPT memory types
+	 * from the MTRRs); false makes the builder use smaller pages. NULL:
+	 * always. */
+	bool (*uniform)(uint64_t addr, uint64_t size);
 	bool gib_pages;           /* 1 GiB leaves allowed */
 };
 

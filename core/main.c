@@ -57,10 +57,12 @@ static void banner(const struct boot_info *bi)
 		 (unsigned long long)bi->acpi_rsdp, bi->acpi_revision, bi->mem_count);
 }
 
-/* The vendor half for this CPU: SVM on AMD, VMX on Intel (and on any CPU
- * that offers it), none otherwise. */
+/* The vendor half for this CPU: VMX on Intel, SVM on AMD, and otherwise
+ * whichever the CPU offers; none if neither. */
 static const struct vendor_ops *pick_vendor(const struct cpu_features *f)
 {
+	if (f->vmx && (f->intel || !f->svm))
+		return &vmx_ops;
 	if (f->svm)
 		return &svm_ops;
 	return NULL;

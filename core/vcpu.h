@@ -69,6 +69,7 @@ struct vcpu {
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
 extern const struct vendor_ops svm_ops;
+extern const struct vendor_ops vmx_ops;
 
 /* The one vCPU for now (the boot CPU). */
 extern struct vcpu boot_vcpu;

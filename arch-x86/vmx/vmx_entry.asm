@@ -1,0 +1,143 @@
+; int vmx_run_loop(struct vcpu *v)
+;
+; The VM entry/exit loop (SDM vol. 3C 27 "VM Entries", 28 "VM Exits", 31
+; VMLAUNCH/VMRESUME). VM entry and exit switch RIP, RSP, RFLAGS, the
+; segment registers, CR0/CR3/CR4, EFER, PAT and (with the debug controls)
+; DR7 and IA32_DEBUGCTL through the VMCS; the general registers other than
+; RSP are ours to switch: loaded from and saved to struct vcpu.gprs around
+; each entry (GPR_* below mirror core/vcpu.h).
+;
+; The first entry is VMLAUNCH, every later one VMRESUME. An exit lands at
+; .vm_exit (HOST_RIP) with RSP = HOST_RSP = the frame below, RFLAGS = 2
+; (interrupts off) and calls vmx_handle_exit, which returns nonzero to
+; resume. A VMLAUNCH/VMRESUME that fails falls through with CF (VMfailInvalid)
+; or ZF (VMfailValid) set; the loop then returns VMX_LOOP_FAIL_* (vmx.h) to
+; C, which reports the VM-instruction error. A normal stop returns
+; VMX_LOOP_STOPPED.
+;
+; Host stack while the loop runs (HOST_RSP = rsp after the prologue, 16-byte
+; aligned for the call to vmx_handle_exit):
+;   [rsp+0]  struct vcpu *
+;   [rsp+8]  launched: 0 until the first exit, then 1
+;   [rsp+16] padding
+;   [rsp+24] rbx r12 r13 r14 r15 rbp  (callee-saved, restored on return)
+;   then the return address into vmx_run.
+
+bits 64
+default rel
+
+%define GPR_RAX 0
+%define GPR_RCX 8
+%define GPR_RDX 16
+%define GPR_RBX 24
+%define GPR_RBP 32
+%define GPR_RSI 40
+%define GPR_RDI 48
+%define GPR_R8  56
+%define GPR_R9  64
+%define GPR_R10 72
+%define GPR_R11 80
+%define GPR_R12 88
+%define GPR_R13 96
+%define GPR_R14 104
+%define GPR_R15 112
+
+%define SLOT_VCPU 0
+%define SLOT_LAUNCHED 8
+%define FRAME_SIZE 24
+
+%define VMCS_HOST_RSP 0x6c14            ; SDM vol. 3D B.4.4 (vmcs.h)
+%define VMCS_HOST_RIP 0x6c16
+
+%define VMX_LOOP_STOPPED 0              ; vmx.h
+%define VMX_LOOP_FAIL_VALID 1
+%define VMX_LOOP_FAIL_INVALID 2
+
+extern vmx_handle_exit
+global vmx_run_loop
+
+section .text
+
+vmx_run_loop:
+	push rbp
+	push r15
+	push r14
+	push r13
+	push r12
+	push rbx
+	sub rsp, FRAME_SIZE
+	mov [rsp + SLOT_VCPU], rdi
+	mov qword [rsp + SLOT_LAUNCHED], 0
+	mov rax, VMCS_HOST_RSP
+	vmwrite rax, rsp
+	jna .fail
+	mov rax, VMCS_HOST_RIP
+	lea rdx, [.vm_exit]
+	vmwrite rax, rdx
+	jna .fail
+
+.enter_guest:
+	mov rax, [rsp + SLOT_VCPU]
+	cmp qword [rsp + SLOT_LAUNCHED], 0  ; MOVs below keep the flags
+	mov rcx, [rax + GPR_RCX]
+	mov rdx, [rax + GPR_RDX]
+	mov rbx, [rax + GPR_RBX]
+	mov rbp, [rax + GPR_RBP]
+	mov rsi, [rax + GPR_RSI]
+	mov rdi, [rax + GPR_RDI]
+	mov r8,  [rax + GPR_R8]
+	mov r9,  [rax + GPR_R9]
+	mov r10, [rax + GPR_R10]
+	mov r11, [rax + GPR_R11]
+	mov r12, [rax + GPR_R12]
+	mov r13, [rax + GPR_R13]
+	mov r14, [rax + GPR_R14]
+	mov r15, [rax + GPR_R15]
+	mov rax, [rax + GPR_RAX]
+	jne .resume
+	vmlaunch
+	jmp .fail
+.resume:
+	vmresume
+	; falls through only on failure
+
+.fail:
+	mov eax, VMX_LOOP_FAIL_VALID
+	jnc .out
+	mov eax, VMX_LOOP_FAIL_INVALID
+	jmp .out
+
+.vm_exit:
+	push rax                        ; guest rax; the frame is now at rsp+8
+	mov rax, [rsp + 8 + SLOT_VCPU]
+	mov [rax + GPR_RCX], rcx
+	mov [rax + GPR_RDX], rdx
+	mov [rax + GPR_RBX], rbx
+	mov [rax + GPR_RBP], rbp
+	mov [rax + GPR_RSI], rsi
+	mov [rax + GPR_RDI], rdi
+	mov [rax + GPR_R8],  r8
+	mov [rax + GPR_R9],  r9
+	mov [rax + GPR_R10], r10
+	mov [rax + GPR_R11], r11
+	mov [rax + GPR_R12], r12
+	mov [rax + GPR_R13], r13
+	mov [rax + GPR_R14], r14
+	mov [rax + GPR_R15], r15
+	pop qword [rax + GPR_RAX]
+	mov qword [rsp + SLOT_LAUNCHED], 1
+	mov rdi, [rsp + SLOT_VCPU]
+	call vmx_handle_exit
+	test eax, eax
+	jnz .enter_guest
+	mov eax, VMX_LOOP_STOPPED
+
+.out:
+	add rsp, FRAME_SIZE
+	pop rbx
+	pop r12
+	pop r13
+	pop r14
+	pop r15
+	pop rbp
+	ret

@@ -1,0 +1,295 @@
+/* VM-exit handling for Intel VMX: decode the exit reason (SDM vol. 3C
+ * 28.2, vol. 3D appendix C) and hand the vendor-neutral part to
+ * core/vcpu.c. */
+#include <stddef.h>
+#include "vmx.h"
+#include "ept.h"
+#include "vmx_insn.h"
+#include "arch-x86/cpu.h"
+#include "arch-x86/exception.h"
+#include "arch-x86/msr.h"
+#include "core/io_policy.h"
+#include "core/log.h"
+#include "core/memory.h"
+
+#define RFLAGS_DF (1ull << 10)
+#define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
+#define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */
+#define GPR_RSP 4                               /* register numbers, table 28-3 */
+
+/* XCR0 bits (SDM vol. 1 13.3) and the enumeration of the supported ones. */
+#define CPUID_XSAVE_LEAF 0xdu
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+#define XCR0_MPX (3ull << 3)                    /* BNDREGS, BNDCSR */
+#define XCR0_AVX512 (7ull << 5)                 /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define XCR0_AMX (3ull << 17)                   /* XTILECFG, XTILEDATA */
+
+static inline void xsetbv(uint32_t index, uint64_t v)
+{
+	__asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline void wbinvd(void)
+{
+	__asm__ volatile("wbinvd" : : : "memory");
+}
+
+void vmx_skip_instruction(void)
+{
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+		   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* An event whose delivery the exit interrupted is delivered again at the
+ * next entry (28.2.4, 27.6): the IDT-vectoring information becomes the
+ * entry's interruption information. A handler may replace it with an
+ * exception of its own. */
+static void reinject_interrupted_event(void)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO), type;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info & INTR_INFO_REINJECT_MASK);
+	if (info & INTR_INFO_ERROR_VALID)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+	type = info & INTR_INFO_TYPE_MASK;
+	if (type == INTR_TYPE_SOFT_INTERRUPT || type == INTR_TYPE_PRIV_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_SOFT_EXCEPTION)
+		vmcs_write(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+}
+
+/* MSR exits come only from the MSRs vmx_setup.c hides, and from MSRs
+ * outside the bitmap's ranges (25.1.3), which drvisor does not emulate:
+ * both get #GP, as on a CPU that lacks them. */
+static void handle_msr(struct vcpu *v, bool write)
+{
+	uint32_t msr = (uint32_t)v->gprs.rcx;
+
+	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
+	if (msr != MSR_IA32_FEATURE_CONTROL &&
+	    !(msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_EXIT_CTLS2))
+		log_debug("vmx: guest %s of MSR 0x%x outside the MSR bitmap: #GP",
+			  write ? "wrmsr" : "rdmsr", msr);
+	v->ops->inject_exception(v, VEC_GP, 0);
+}
+
+/* The monitor's UART is not there for the guest: see core/io_policy.h.
+ * A 4-byte IN zero-extends into RAX as on hardware. OUTS advances RSI
+ * (and consumes RCX with REP); INS is refused with #GP, since emulating it
+ * would mean writing guest memory through the guest's page tables. */
+static void handle_io(struct vcpu *v)
+{
+	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION), count = 1;
+	unsigned bytes = (q & IO_QUAL_SIZE_MASK) + 1;
+
+	vcpu_count_exit(v, DV_EXIT_IO);
+	if (!(q & IO_QUAL_STRING)) {
+		if (q & IO_QUAL_IN) {
+			v->gprs.rax = io_hidden_port_read(v->gprs.rax,
+							  (uint16_t)(q >> IO_QUAL_PORT_SHIFT), bytes);
+			if (bytes == 4)
+				v->gprs.rax = (uint32_t)v->gprs.rax;
+		}
+	} else if (q & IO_QUAL_IN) {
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	} else {
+		if (q & IO_QUAL_REP) {
+			count = v->gprs.rcx;
+			v->gprs.rcx = 0;
+		}
+		v->gprs.rsi += (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF) ? -(count * bytes)
+								       : count * bytes;
+	}
+	vmx_skip_instruction();
+}
+
+/* XCR0 values XSETBV accepts (SDM vol. 2 XSETBV, vol. 1 13.3): x87 always,
+ * only supported components, AVX with SSE, the MPX pair, the AVX-512
+ * triple (with AVX) and the AMX pair each all or none. */
+static bool xcr0_valid(uint64_t v)
+{
+	struct cpuid_regs r = cpuid(CPUID_XSAVE_LEAF, 0);
+	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
+
+	if ((v & ~supported) || !(v & XCR0_X87) || ((v & XCR0_AVX) && !(v & XCR0_SSE)))
+		return false;
+	if ((v & XCR0_MPX) && (v & XCR0_MPX) != XCR0_MPX)
+		return false;
+	if ((v & XCR0_AVX512) && ((v & XCR0_AVX512) != XCR0_AVX512 || !(v & XCR0_AVX)))
+		return false;
+	return !(v & XCR0_AMX) || (v & XCR0_AMX) == XCR0_AMX;
+}
+
+/* XSETBV always exits (25.1.2). The CPU has checked CPL and CR4.OSXSAVE;
+ * the rest is checked here, then executed: XCR0 is not switched by VM
+ * entry or exit, so the value stays the guest's. */
+static void handle_xsetbv(struct vcpu *v)
+{
+	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+
+	vcpu_count_exit(v, DV_EXIT_XSETBV);
+	if ((uint32_t)v->gprs.rcx != 0 || !xcr0_valid(val)) {
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	}
+	xsetbv(0, val);
+	vmx_skip_instruction();
+}
+
+/* INVD always exits (25.1.2). Discarding dirty lines would lose drvisor's
+ * own writes as well as the guest's; writing them back first is what a
+ * cache that happened to be clean would have done, so WBINVD stands in. */
+static void handle_invd(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_INVD);
+	wbinvd();
+	vmx_skip_instruction();
+}
+
+/* General register n of the exit qualifications (table 28-3 order); RSP is
+ * in the VMCS and not handled through this. */
+static uint64_t *gpr(struct vcpu *v, unsigned n)
+{
+	struct guest_gprs *g = &v->gprs;
+	uint64_t *const regs[16] = {
+		&g->rax, &g->rcx, &g->rdx, &g->rbx, NULL, &g->rbp, &g->rsi, &g->rdi,
+		&g->r8, &g->r9, &g->r10, &g->r11, &g->r12, &g->r13, &g->r14, &g->r15,
+	};
+
+	return regs[n & 15];
+}
+
+/* MOV to CR0/CR4 that changes a bit the guest/host mask owns (25.6.6):
+ * one VMX forces (CR0.NE, CR4.VMXE) or one the CPU lacks. Setting CR4.VMXE
+ * or an unsupported bit gets #GP as on a CPU without VMX; anything else is
+ * the guest's to change: it reads back what it wrote, the CPU keeps the
+ * forced bits. */
+static void handle_cr_access(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->vendor;
+	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION), val, fixed1;
+	unsigned cr = q & CR_QUAL_NUMBER_MASK, reg = (q >> CR_QUAL_GPR_SHIFT) & CR_QUAL_GPR_MASK;
+
+	vcpu_count_exit(v, DV_EXIT_OTHER);
+	if (((q >> CR_QUAL_TYPE_SHIFT) & CR_QUAL_TYPE_MASK) != CR_QUAL_TYPE_MOV_TO ||
+	    (cr != 0 && cr != 4)) {
+		vcpu_unexpected_exit(v, "vmx control-register access, qualification", q);
+		return;
+	}
+	val = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : *gpr(v, reg);
+	fixed1 = cr == 0 ? x->cr0_fixed1 : x->cr4_fixed1;
+	if ((val & ~fixed1) || (cr == 4 && (val & CR4_VMXE))) {
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	}
+	v->ops->write_reg(v, cr == 0 ? VCPU_REG_CR0 : VCPU_REG_CR4, val);
+	vmx_skip_instruction();
+}
+
+/* The only guest-physical addresses EPT leaves out are drvisor's own
+ * pages and those above the map: reported, and answered with #GP(0) as
+ * svm_exit.c answers a nested page fault. If the faulting instruction was
+ * an IRET that unblocked NMIs, blocking is restored (28.2.3). */
+static void handle_ept_violation(struct vcpu *v)
+{
+	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR), q = vmread(VMCS_EXIT_QUALIFICATION);
+
+	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	log_warn("guest touched %s: gpa 0x%llx, %s%s%s, qualification 0x%llx, rip 0x%llx; "
+		 "injecting #GP(0)", hv_owns(gpa, 1) ? "drvisor's memory" : "unmapped memory",
+		 (unsigned long long)gpa, q & EPT_QUAL_READ ? "r" : "", q & EPT_QUAL_WRITE ? "w" : "",
+		 q & EPT_QUAL_FETCH ? "x" : "", (unsigned long long)q,
+		 (unsigned long long)vmread(VMCS_GUEST_RIP));
+	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+	v->ops->inject_exception(v, VEC_GP, 0);
+}
+
+/* An EPT entry drvisor wrote is malformed (29.3.3.1): a bug. */
+static void handle_ept_misconfig(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->vendor;
+	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
+
+	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_MISCONFIG);
+	log_raw("drvisor: EPT misconfiguration at gpa 0x%llx (eptp 0x%llx); the walk:\n",
+		(unsigned long long)gpa, (unsigned long long)x->eptp);
+	ept_print_walk(x->eptp, gpa);
+	vcpu_unexpected_exit(v, "vmx EPT misconfiguration at gpa", gpa);
+}
+
+/* INIT is not blocked in VMX non-root operation and always exits (25.2).
+ * Emulating wait-for-SIPI is for later: the vCPU stops. */
+static void handle_init(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_INIT);
+	log_warn("vmx: vcpu%u received INIT at rip 0x%llx; stopping it", v->id,
+		 (unsigned long long)vmread(VMCS_GUEST_RIP));
+	v->state = VCPU_STOPPED;
+}
+
+/* The guest sees no VMX: its VMX instructions get #UD, as on such a CPU. */
+static void refuse_virt_instruction(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_VIRT_INSTRUCTION);
+	v->ops->inject_exception(v, VEC_UD, 0);
+}
+
+static void dispatch(struct vcpu *v, uint32_t reason)
+{
+	switch (reason) {
+	case EXIT_CPUID:
+		vcpu_count_exit(v, DV_EXIT_CPUID);
+		vcpu_emulate_cpuid(v);
+		vmx_skip_instruction();
+		break;
+	case EXIT_VMCALL:
+		vcpu_count_exit(v, DV_EXIT_HYPERCALL);
+		vcpu_hypercall(v);
+		vmx_skip_instruction();
+		break;
+	case EXIT_RDMSR: handle_msr(v, false); break;
+	case EXIT_WRMSR: handle_msr(v, true); break;
+	case EXIT_IO: handle_io(v); break;
+	case EXIT_XSETBV: handle_xsetbv(v); break;
+	case EXIT_INVD: handle_invd(v); break;
+	case EXIT_CR_ACCESS: handle_cr_access(v); break;
+	case EXIT_EPT_VIOLATION: handle_ept_violation(v); break;
+	case EXIT_EPT_MISCONFIG: handle_ept_misconfig(v); break;
+	case EXIT_INIT: handle_init(v); break;
+	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
+	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
+		refuse_virt_instruction(v);
+		break;
+	case EXIT_TRIPLE_FAULT:
+		vcpu_count_exit(v, DV_EXIT_SHUTDOWN);
+		vcpu_guest_shutdown(v, "triple fault");
+		break;
+	default:
+		vcpu_unexpected_exit(v, "vmx exit reason", reason);
+		break;
+	}
+}
+
+int vmx_handle_exit(struct vcpu *v)
+{
+	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+
+	if (reason & EXIT_REASON_ENTRY_FAILURE) {
+		vmx_report_entry_failure(VMX_ENTRY_FAIL_EXIT);
+		v->state = VCPU_STOPPED;
+		return 0;
+	}
+	reinject_interrupted_event();
+	dispatch(v, reason & EXIT_REASON_BASIC_MASK);
+	return v->state == VCPU_RUNNING;
+}
