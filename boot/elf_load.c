@@ -83,6 +83,7 @@ _Static_assert(sizeof(struct elf64_rela) == 24, "Elf64_Rela layout");
 
 #define MAX_PHNUM 64
 #define PAGE_SIZE 4096u
+#define PLAUSIBLE_FILE_END (1ull << 32)
 
 /* ---- byte helpers -------------------------------------------------------- */
 
@@ -161,14 +162,15 @@ static enum dv_elf_status check_header(const uint8_t *file, size_t size,
 	return DV_ELF_OK;
 }
 
-/* Check one PT_LOAD on its own: inside the file (else the file was cut
- * short), filesz <= memsz, no wrap, alignment a power of two no larger than
+/* Check one PT_LOAD on its own: inside the file (else, when its bytes would
+ * end at a plausible offset, below 4 GiB, the file was cut short), filesz <=
+ * memsz, no wrap, alignment a power of two no larger than
  * the page the loader aligns the image to, and consistent between file and
  * memory. */
 static enum dv_elf_status check_load(const struct elf64_phdr *ph, size_t size)
 {
-	if (ph->p_offset <= size && !in_file(ph->p_offset, ph->p_filesz, size) &&
-	    ph->p_offset <= UINT64_MAX - ph->p_filesz)
+	if (!in_file(ph->p_offset, ph->p_filesz, size) && ph->p_offset < PLAUSIBLE_FILE_END &&
+	    ph->p_filesz < PLAUSIBLE_FILE_END - ph->p_offset)
 		return DV_ELF_TRUNCATED;
 	if (!in_file(ph->p_offset, ph->p_filesz, size) || ph->p_filesz > ph->p_memsz)
 		return DV_ELF_BAD_SEGMENT;

@@ -1,0 +1,90 @@
+# Platform facts for the integration tests (sourced after lib.sh).
+#
+# Each test platform is an emulator plus a CPU model; the features drvisor's
+# banner must report there are what that emulator really offers on these
+# versions (QEMU 7.2 TCG, Bochs 2.7), as DESIGN's quirk table and the
+# emulators' CPUID show. A banner that claims more or less fails the test.
+
+# dv_platform_vendor PLATFORM: svm or vmx, the half drvisor must pick there.
+dv_platform_vendor() {
+	case $1 in
+	qemu | bochs-svm) echo svm ;;
+	bochs-vmx) echo vmx ;;
+	*) dv_fail "unknown platform '$1'" ;;
+	esac
+}
+
+# dv_platform_features PLATFORM: the name=value tokens of the banner's
+# "virt:" lines that must appear.
+dv_platform_features() {
+	case $1 in
+	qemu) # TCG's SVM: nested paging, none of the optional features.
+		echo "svm=yes svm-disabled=no npt=yes lbr-virt=no nrip-save=no vmcb-clean=no" \
+			"decode-assists=no vmx=no" ;;
+	bochs-svm) # Bochs ryzen: LBR virtualization and NRIP save, no clean bits.
+		echo "svm=yes svm-disabled=no npt=yes lbr-virt=yes nrip-save=yes vmcb-clean=no" \
+			"decode-assists=no vmx=no" ;;
+	bochs-vmx) # Bochs corei7_skylake_x: EPT, VPID, debug controls; MTF only on later models.
+		echo "vmx=yes vmx-locked-off=no ept=yes vpid=yes unrestricted-guest=yes" \
+			"preemption-timer=yes load-debug-controls=yes save-debug-controls=yes" \
+			"monitor-trap-flag=no svm=no" ;;
+	*) dv_fail "unknown platform '$1'" ;;
+	esac
+}
+
+# dv_boot PLATFORM RUN_DIR TIMEOUT ESP_DIR: boot ESP_DIR on PLATFORM with
+# COM1/COM2 logs in RUN_DIR; returns 0 when the guest ended the machine
+# through its exit port, else the runner's status.
+dv_boot() {
+	local platform=$1 rd=$2 t=$3 esp=$4 st=0
+	case $platform in
+	qemu)
+		dv_require qemu-system-x86_64
+		dv_qemu "$rd" "$t" --esp "$esp" || st=$?
+		# guest_exit(code) makes QEMU exit with (code << 1) | 1.
+		[[ $st == 1 || $st == 3 ]] && st=0
+		;;
+	bochs-vmx | bochs-svm)
+		dv_require bochs-bin
+		local model=corei7_skylake_x
+		[[ $platform == bochs-svm ]] && model=ryzen
+		dv_bochs "$rd" "$t" --esp "$esp" --model "$model" || st=$?
+		;;
+	*) dv_fail "unknown platform '$platform'" ;;
+	esac
+	return "$st"
+}
+
+# dv_assert_banner PLATFORM COM2_LOG: the core's banner with this platform's
+# features, and the launch under the right vendor half.
+dv_assert_banner() {
+	local platform=$1 log=$2 tok vendor
+	dv_assert_line "$log" '^drvisor: drvisor [0-9]+\.[0-9]+\.[0-9]+ ' "no banner"
+	dv_assert_line "$log" '^drvisor: cpu: (GenuineIntel|AuthenticAMD) family ' "no CPU line"
+	for tok in $(dv_platform_features "$platform"); do
+		dv_assert_line "$log" "^drvisor: virt: (.* )?$tok( |\$)" "banner lacks '$tok'"
+	done
+	dv_assert_line "$log" '^drvisor: cpus: [0-9]+' "no CPU count"
+	dv_assert_line "$log" '^drvisor: memory: reserved 0x[0-9a-f]+-0x[0-9a-f]+' "no reservation line"
+	vendor=$(dv_platform_vendor "$platform")
+	dv_assert_line "$log" "^drvisor: launching the loader as a guest under $vendor " \
+		"no launch under $vendor"
+}
+
+# dv_qemu_until RUN_DIR TIMEOUT FILE REGEX RUN-QEMU-ARGS...: boot QEMU until
+# FILE (one of the run dir's logs) has a line matching REGEX, then stop it.
+# For boots that end in a stopped CPU or the firmware's menu rather than a
+# guest exit. Fails when QEMU ends or the time runs out first.
+dv_qemu_until() {
+	local rd=$1 t=$2 file=$3 re=$4
+	shift 4
+	dv_require qemu-system-x86_64 setsid
+	setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$t" --no-reboot \
+		--com1 "file:$rd/com1.log" --com2 "file:$rd/com2.log" "$@" \
+		</dev/null >"$rd/runner.log" 2>&1 &
+	DV_UNTIL_PID=$!
+	trap 'kill -- -"$DV_UNTIL_PID" 2>/dev/null || true' EXIT
+	dv_wait_for_line "$file" "$re" "$t" "$DV_UNTIL_PID"
+	kill -- -"$DV_UNTIL_PID" 2>/dev/null || true
+	wait "$DV_UNTIL_PID" 2>/dev/null || true
+}
