@@ -57,6 +57,16 @@ static bool vmx_supported(const char **why)
 		return false;
 	}
 	read_caps(&caps);
+	/* The raw values, for reports and for tests/unit/test_vmx_controls.c. */
+	log_debug("vmx: basic 0x%llx pin 0x%llx proc 0x%llx exit 0x%llx entry 0x%llx",
+		  (unsigned long long)caps.basic, (unsigned long long)caps.pin,
+		  (unsigned long long)caps.proc, (unsigned long long)caps.exit,
+		  (unsigned long long)caps.entry);
+	log_debug("vmx: true pin 0x%llx proc 0x%llx exit 0x%llx entry 0x%llx proc2 0x%llx "
+		  "ept_vpid 0x%llx", (unsigned long long)caps.true_pin,
+		  (unsigned long long)caps.true_proc, (unsigned long long)caps.true_exit,
+		  (unsigned long long)caps.true_entry, (unsigned long long)caps.proc2,
+		  (unsigned long long)caps.ept_vpid);
 	*why = vmx_choose_controls(&caps, &boot_vmx.ctl);
 	return !*why;
 }
