@@ -16,5 +16,7 @@ uint64_t io_hidden_port_read(uint64_t rax, uint16_t port, unsigned bytes)
 
 		rax = (rax & ~(0xffull << (8 * i))) | (b << (8 * i));
 	}
-	return rax;
+	/* A 32-bit IN writes EAX, which zero-extends into RAX (SDM vol. 1
+	 * 3.4.1.1); 8- and 16-bit INs leave the rest of RAX alone. */
+	return bytes == 4 ? (uint32_t)rax : rax;
 }

@@ -13,7 +13,8 @@
  * nothing received. A firmware UART driver that bound the port before the
  * late launch then sees an idle line instead of an endless stream of 0xff
  * "received" bytes (LSR bit 0 set), on which OVMF's terminal driver spins.
- * Writes are dropped. Bytes of rax beyond the access size keep their value.
+ * Writes are dropped. An 8- or 16-bit read keeps the rest of rax; a 32-bit
+ * read zero-extends, as the hardware does.
  */
 uint64_t io_hidden_port_read(uint64_t rax, uint16_t port, unsigned bytes);
 
