@@ -5,6 +5,9 @@
 
 #define MSR_IA32_FEATURE_CONTROL        0x0000003a
 #define MSR_IA32_MTRRCAP                0x000000fe
+#define MSR_IA32_SYSENTER_CS            0x00000174
+#define MSR_IA32_SYSENTER_ESP           0x00000175
+#define MSR_IA32_SYSENTER_EIP           0x00000176
 #define MSR_IA32_DEBUGCTL               0x000001d9
 #define MSR_IA32_MTRR_PHYSBASE0         0x00000200
 #define MSR_IA32_MTRR_PHYSMASK0         0x00000201

@@ -110,10 +110,13 @@ static bool vmx_enable(struct vcpu *v)
 	*(uint32_t *)x->vmxon_pa = (uint32_t)rev;   /* 24.11.5 */
 	feature_control_enable();
 	read_fixed_bits(x);
+	x->cr0_before = read_cr0();
+	x->cr4_before = read_cr4();
 	write_cr0((read_cr0() | x->cr0_fixed0) & x->cr0_fixed1);
 	write_cr4((read_cr4() | x->cr4_fixed0 | CR4_VMXE) & x->cr4_fixed1);
 	if (!vmxon(x->vmxon_pa)) {
-		write_cr4(read_cr4() & ~CR4_VMXE);
+		write_cr4(x->cr4_before);
+		write_cr0(x->cr0_before);
 		log_error("vmx: VMXON failed (IA32_FEATURE_CONTROL 0x%llx, cr0 0x%llx, cr4 0x%llx)",
 			  (unsigned long long)rdmsr(MSR_IA32_FEATURE_CONTROL),
 			  (unsigned long long)read_cr0(), (unsigned long long)read_cr4());
@@ -124,11 +127,14 @@ static bool vmx_enable(struct vcpu *v)
 	return true;
 }
 
+/* The loader gets back the CR0/CR4 it had: a failed entry's VM exit
+ * loaded the host CR4 of the VMCS (with OSXSAVE, see vmx_setup.c). */
 static void vmx_disable(struct vcpu *v)
 {
 	(void)v;
 	vmxoff();
-	write_cr4(read_cr4() & ~CR4_VMXE);
+	write_cr4(boot_vmx.cr4_before);
+	write_cr0(boot_vmx.cr0_before);
 }
 
 static bool alloc_structures(struct vmx_vcpu *x)

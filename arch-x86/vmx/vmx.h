@@ -29,6 +29,7 @@ struct vmx_vcpu {
 	 * (fixed1) in the guest (SDM vol. 3D A.7, A.8); the guest/host masks
 	 * own exactly the bits these constrain. */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint64_t cr0_before, cr4_before;   /* the host's, put back by vmx_disable */
 };
 
 /* What vmx_run_loop returns (vmx_entry.asm uses the same numbers). */

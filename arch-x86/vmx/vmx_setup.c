@@ -110,8 +110,10 @@ static void setup_controls(struct vmx_vcpu *x)
 
 /* Where the exit path lands (27.5): drvisor's own descriptor tables and
  * page tables. HOST_RSP and HOST_RIP are written by vmx_entry.asm. The
- * host does not use SYSENTER, FS or GS bases of its own. CR4.OSXSAVE is set
- * where the CPU has XSAVE, so that the host can execute a guest's XSETBV. */
+ * host uses no SYSENTER MSRs or FS/GS bases of its own: it keeps the live
+ * values, so that a failed first entry hands them back to the loader
+ * unchanged. CR4.OSXSAVE is set where the CPU has XSAVE, so that the host
+ * can execute a guest's XSETBV. */
 static void setup_host(void)
 {
 	uint64_t cr4 = read_cr4();
@@ -128,14 +130,14 @@ static void setup_host(void)
 	vmcs_write(VMCS_HOST_FS_SEL, HOST_DS_SEL);
 	vmcs_write(VMCS_HOST_GS_SEL, HOST_DS_SEL);
 	vmcs_write(VMCS_HOST_TR_SEL, HOST_TR_SEL);
-	vmcs_write(VMCS_HOST_FS_BASE, 0);
-	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	vmcs_write(VMCS_HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
+	vmcs_write(VMCS_HOST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));
 	vmcs_write(VMCS_HOST_TR_BASE, tss_base());
 	vmcs_write(VMCS_HOST_GDTR_BASE, gdt_base());
 	vmcs_write(VMCS_HOST_IDTR_BASE, idt_base());
-	vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
-	vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
-	vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
 	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER));
 }
