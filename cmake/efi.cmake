@@ -33,6 +33,7 @@ function(dv_add_efi_app name)
   set(efi ${CMAKE_CURRENT_BINARY_DIR}/${name}.efi)
   add_custom_command(OUTPUT ${efi}
     COMMAND ${LLD_LINKER} -shared -Bsymbolic -znocombreloc -nostdlib --apply-dynamic-relocs
+            --no-undefined
             -T ${PROJECT_SOURCE_DIR}/cmake/efi_app.lds
             ${GNUEFI_LIB}/crt0-efi-x86_64.o $<TARGET_OBJECTS:${objs}>
             -L${GNUEFI_LIB} -lefi -lgnuefi -o ${so}

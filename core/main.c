@@ -94,6 +94,9 @@ uint64_t core_main(struct boot_info *bi)
 	hv_config = bi->config;
 	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
 	log_init(&monitor_uart, bi->config.log_level);
+	/* The firmware may share this port and leave a line unfinished: start
+	 * our output on a line of its own. */
+	log_raw("\n");
 	memory_init(bi->hv_base, bi->hv_size, bi->core_base, bi->heap_base, bi->heap_size);
 	if (!host_cpu_setup(bi))
 		return DV_CORE_FAILED;
