@@ -33,6 +33,18 @@
 #define DV_HC_GET_EXIT_COUNT 0x3 /* RBX = dv_exit_reason -> RBX = exits of that reason so far */
 #define DV_HC_LOG 0x4           /* RBX = DV_HC_LOG_* tag, RCX = value: logged on the monitor port */
 
+/* Test hooks: only in builds with DRVISOR_TEST_HOOKS and with test_hooks=on
+ * in the config; otherwise they return DV_HC_ERR_PERM. */
+#define DV_HC_HOST_WATCH 0x10   /* RBX = DV_HOST_WATCH_*, RCX = count ->
+				 * RBX = times the host's own watchpoint fired,
+				 * RCX = the host's DR7 as the host sees it,
+				 * RDX = the watched host address */
+#define DV_HC_READ_GUEST 0x11   /* RBX = guest-physical address (8-aligned) ->
+				 * RBX = the 8 bytes there, read by the host */
+
+#define DV_HOST_WATCH_QUERY 0    /* just report */
+#define DV_HOST_WATCH_TOUCH 1    /* the host writes its watched variable RCX times first */
+
 #define DV_HC_PING_MAGIC 0x72646976u /* "vidr" */
 
 /* Status codes (RAX on return). */
