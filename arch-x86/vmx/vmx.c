@@ -7,6 +7,10 @@
  * and host share DR0-3 and DR6 (nothing switches them); DR7 and
  * IA32_DEBUGCTL are the VMCS's where the CPU has the debug-control
  * entry/exit controls.
+ *
+ * Not switched either, and left live for the guest: KernelGsBase, STAR,
+ * LSTAR, CSTAR, FMASK, XCR0 and CR2, which the host never uses (no
+ * SYSCALL, SWAPGS, XSAVE or page faults in drvisor).
  */
 #include "vmx.h"
 #include "ept.h"
@@ -42,6 +46,7 @@ static void read_caps(struct vmx_caps *c)
 		c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 }
 
+/* Also chooses the controls, which vmx_vcpu_init then uses. */
 static bool vmx_supported(const char **why)
 {
 	const struct cpu_features *f = &boot_cpu_features;
