@@ -217,7 +217,6 @@ uint64_t vmx_guest_cr4(void)
 /* CPL is SS.DPL in VMX (SDM vol. 3C 25.4.1). */
 static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg r)
 {
-	(void)v;
 	switch (r) {
 	case VCPU_REG_RIP: return vmread(VMCS_GUEST_RIP);
 	case VCPU_REG_RSP: return vmread(VMCS_GUEST_RSP);
@@ -228,6 +227,8 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg r)
 	case VCPU_REG_CR4: return vmx_guest_cr4();
 	case VCPU_REG_EFER: return vmread(VMCS_GUEST_EFER);
 	case VCPU_REG_CPL: return (vmread(VMCS_GUEST_AR(SEG_SS)) >> SEG_ATTR_DPL_SHIFT) & 3;
+	case VCPU_REG_DR6: return v->dbg.guest.dr6;  /* VMX does not switch DR6 */
+	case VCPU_REG_DR7: return vmread(VMCS_GUEST_DR7);
 	}
 	return 0;
 }
@@ -254,6 +255,8 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
 		break;
 	case VCPU_REG_EFER: vmcs_write(VMCS_GUEST_EFER, val); break;
 	case VCPU_REG_CPL: break;   /* follows SS.DPL; not writable on its own */
+	case VCPU_REG_DR6: v->dbg.guest.dr6 = val; break;
+	case VCPU_REG_DR7: vmcs_write(VMCS_GUEST_DR7, val); break;
 	}
 }
 

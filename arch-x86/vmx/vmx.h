@@ -36,7 +36,7 @@ struct vmx_vcpu {
 #define VMX_LOOP_STOPPED 0           /* vmx_handle_exit returned 0 */
 #define VMX_LOOP_FAIL_VALID 1        /* VMLAUNCH/VMRESUME: VMfailValid (ZF) */
 #define VMX_LOOP_FAIL_INVALID 2      /* VMLAUNCH/VMRESUME: VMfailInvalid (CF) */
-#define VMX_ENTRY_FAIL_EXIT 3        /* a VM exit reporting a failed entry (28.8) */
+#define VMX_ENTRY_FAIL_EXIT 3        /* a VM exit reporting a failed entry (27.8) */
 
 /* The VM entry/exit loop (vmx_entry.asm): VMLAUNCH, then VMRESUME after
  * each exit that vmx_handle_exit asks to resume. The current VMCS must be

@@ -61,9 +61,8 @@ static const char *const insn_errors[] = {
 	[28] = "invalid operand to INVEPT/INVVPID",
 };
 
-/* Basic exit reasons of a failed entry (28.8) and the qualifications of
- * "invalid guest state" (table 28-9 "Exit Qualification for VM-Entry
- * Failure"). */
+/* Basic exit reasons of a failed entry (27.8) and the qualifications the
+ * guest-state checks give "invalid guest state" (27.3). */
 static const char *failure_reason(uint32_t basic, uint64_t qual)
 {
 	if (basic == EXIT_MSR_LOADING)
@@ -118,7 +117,7 @@ void vmx_report_entry_failure(int how)
 			U(err), err < n_errors && insn_errors[err] ? insn_errors[err] : "?");
 	else
 		log_raw("drvisor: VM entry failed: exit reason 0x%llx (%s), qualification 0x%llx "
-			"(SDM vol. 3C 27.3, 28.8)\n", U(reason),
+			"(SDM vol. 3C 27.3, 27.8)\n", U(reason),
 			failure_reason(reason & EXIT_REASON_BASIC_MASK, qual), U(qual));
 	vmx_dump_vmcs();
 }

@@ -65,7 +65,7 @@ static void reinject_interrupted_event(void)
 }
 
 /* MSR exits come only from the MSRs vmx_setup.c hides, and from MSRs
- * outside the bitmap's ranges (25.1.3), which drvisor does not emulate:
+ * outside the bitmap's ranges (SDM vol. 3C 26.1.3), which drvisor does not emulate:
  * both get #GP, as on a CPU that lacks them. */
 static void handle_msr(struct vcpu *v, bool write)
 {
@@ -127,7 +127,7 @@ static bool xcr0_valid(uint64_t v)
 	return !(v & XCR0_AMX) || (v & XCR0_AMX) == XCR0_AMX;
 }
 
-/* XSETBV always exits (25.1.2). The CPU has checked CPL and CR4.OSXSAVE;
+/* XSETBV always exits (SDM vol. 3C 26.1.2). The CPU has checked CPL and CR4.OSXSAVE;
  * the rest is checked here, then executed: XCR0 is not switched by VM
  * entry or exit, so the value stays the guest's. */
 static void handle_xsetbv(struct vcpu *v)
@@ -143,7 +143,7 @@ static void handle_xsetbv(struct vcpu *v)
 	vmx_skip_instruction();
 }
 
-/* INVD always exits (25.1.2). Discarding dirty lines would lose drvisor's
+/* INVD always exits (SDM vol. 3C 26.1.2). Discarding dirty lines would lose drvisor's
  * own writes as well as the guest's; writing them back first is what a
  * cache that happened to be clean would have done, so WBINVD stands in. */
 static void handle_invd(struct vcpu *v)
@@ -226,7 +226,7 @@ static void handle_ept_misconfig(struct vcpu *v)
 	vcpu_unexpected_exit(v, "vmx EPT misconfiguration at gpa", gpa);
 }
 
-/* INIT is not blocked in VMX non-root operation and always exits (25.2).
+/* INIT is not blocked in VMX non-root operation and always exits (26.2).
  * Emulating wait-for-SIPI is for later: the vCPU stops. */
 static void handle_init(struct vcpu *v)
 {

@@ -56,7 +56,7 @@ static void msr_bitmap_intercept(uint8_t *bm, uint32_t msr)
 /* The guest sees a CPU without VMX (vcpu_emulate_cpuid), where these MSRs
  * do not exist: vmx_exit.c answers every read and write with #GP. Every
  * other MSR in the bitmap's ranges passes through (MSRs outside them always
- * exit, 25.1.3). */
+ * exit, 26.1.3). */
 static void setup_msr_bitmap(uint8_t *bm)
 {
 	uint32_t msr;
@@ -108,7 +108,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write(VMCS_CR4_MASK, x->cr4_fixed0 | ~x->cr4_fixed1);
 }
 
-/* Where the exit path lands (27.5): drvisor's own descriptor tables and
+/* Where the exit path lands (28.5): drvisor's own descriptor tables and
  * page tables. HOST_RSP and HOST_RIP are written by vmx_entry.asm. The
  * host uses no SYSENTER MSRs or FS/GS bases of its own: it keeps the live
  * values, so that a failed first entry hands them back to the loader
