@@ -1,6 +1,7 @@
 /* Reporting an exception taken in the host, then stopping the CPU. */
 #include "exception.h"
 #include "cpu.h"
+#include "core/debugreg.h"
 #include "core/log.h"
 #include "core/memory.h"
 
@@ -62,6 +63,9 @@ static void report_stack_trace(uint64_t rbp)
 
 void exception_dispatch(struct exception_frame *f)
 {
+	if (f->vector == VEC_DB && debugreg_host_db())
+		return; /* the host's own watchpoint: a trap, execution goes on */
+
 	const char *name = f->vector < VEC_FIRST_INTERRUPT ? exception_names[f->vector]
 							   : "unexpected interrupt";
 

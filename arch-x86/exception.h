@@ -38,8 +38,9 @@ void idt_init(void);
 /* Base of the host IDT, for the VMCS/VMCB host-state fields. */
 uint64_t idt_base(void);
 
-/* Called by the stubs for every host exception or interrupt. Reports the
- * event on the log and stops this CPU; never returns for now. */
+/* Called by the stubs for every host exception or interrupt. The host's own
+ * test watchpoint (#DB) is counted and execution resumes; anything else is
+ * reported on the log and stops this CPU. */
 void exception_dispatch(struct exception_frame *f);
 
 #endif

@@ -34,6 +34,10 @@ static const char *const on_unsupported_names[] = {
 	[DV_UNSUPPORTED_CONTINUE] = "continue",
 	[DV_UNSUPPORTED_REFUSE] = "refuse",
 };
+static const char *const on_off_names[] = {
+	[0] = "off", [1] = "on",
+};
+
 static const char *const selftest_names[] = {
 	[DV_SELFTEST_NONE] = "none",
 	[DV_SELFTEST_UD] = "ud",
@@ -354,6 +358,12 @@ static int set_selftest(struct dv_config *cfg, const char *value, struct msg *wh
 	return set_word(&cfg->selftest, value, selftest_names, COUNT(selftest_names), why);
 }
 
+/* test_hooks=off|on. */
+static int set_test_hooks(struct dv_config *cfg, const char *value, struct msg *why)
+{
+	return set_word(&cfg->test_hooks, value, on_off_names, COUNT(on_off_names), why);
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct dv_config *cfg, const char *value, struct msg *why);
@@ -366,6 +376,7 @@ static const struct {
 	{ "log_level", set_log_level },
 	{ "on_unsupported", set_on_unsupported },
 	{ "selftest", set_selftest },
+	{ "test_hooks", set_test_hooks },
 };
 
 /* ---- public API -------------------------------------------------------- */
@@ -383,6 +394,8 @@ void dv_config_defaults(struct dv_config *cfg)
 	/* Safe choice: a machine without VMX/SVM still boots its OS. */
 	cfg->on_unsupported = DV_UNSUPPORTED_CONTINUE;
 	cfg->selftest = DV_SELFTEST_NONE;
+	cfg->test_hooks = 0;
+	cfg->reserved1 = 0;
 	for (i = 0; i < DV_CONFIG_NEXT_MAX; i++)
 		cfg->next[i] = 0;
 	for (i = 0; i < DV_CONFIG_ARGS_MAX; i++)

@@ -9,6 +9,11 @@ set(DV_FREESTANDING_CFLAGS
   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
   -fno-common -O2 -g)
 
+# Test-suite hooks in the core (host watchpoint, guest-memory read
+# hypercall); still off unless the config says test_hooks=on. A release
+# build for users' machines turns them off entirely.
+option(DRVISOR_TEST_HOOKS "Build the core's test-suite hooks" ON)
+
 # dv_add_freestanding_objects(TARGET SOURCES...): an object library of
 # freestanding C and NASM sources.
 function(dv_add_freestanding_objects target)
@@ -17,6 +22,9 @@ function(dv_add_freestanding_objects target)
     ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR})
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:C>:${DV_FREESTANDING_CFLAGS}>)
+  if(DRVISOR_TEST_HOOKS)
+    target_compile_definitions(${target} PRIVATE DRVISOR_TEST_HOOKS)
+  endif()
   target_compile_definitions(${target} PRIVATE
     DRVISOR_VERSION="${PROJECT_VERSION}" DRVISOR_COMMIT="${DRVISOR_COMMIT}"
     "DRVISOR_VERSION_NUM=(${PROJECT_VERSION_MAJOR}*65536+${PROJECT_VERSION_MINOR})")

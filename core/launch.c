@@ -6,6 +6,7 @@
  */
 #include <drvisor/bootinfo.h>
 #include "launch.h"
+#include "hv_config.h"
 #include "log.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
@@ -116,17 +117,21 @@ uint64_t late_launch(const struct vendor_ops *ops)
 	v->ops = ops;
 	v->state = VCPU_RUNNING;
 	seed_gprs(v, &gs);
+	debugreg_capture_guest(v);
 	if (!ops->enable(v))
 		return DV_CORE_UNSUPPORTED;
 	if (ops->vcpu_init(v, &gs)) {
-		log_info("launching the loader as a guest under %s at rip 0x%llx", ops->name,
-			 (unsigned long long)gs.rip);
+		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s",
+			 ops->name, (unsigned long long)gs.rip,
+			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");
+		debugreg_host_init();
 		ops->run(v);
 		/* Once the guest has run, the loader's context is gone: there is
 		 * nothing to return to. */
 		if (v->exits_total)
 			vcpu_park(v);
 	}
+	debugreg_give_back(v);
 	ops->disable(v);
 	log_error("launch failed; %s is off again", ops->name);
 	return DV_CORE_FAILED;

@@ -2,8 +2,19 @@
  * statistics, guest shutdown. */
 #include "vcpu.h"
 #include "log.h"
+#include "hv_config.h"
 #include "memory.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/paging.h"
+#include <stddef.h>
+
+_Static_assert(offsetof(struct vcpu, dbg) == VCPU_OFFSET_DBG, "VCPU_DBG in debugreg.inc");
+_Static_assert(offsetof(struct vcpu_debug, host) == 56, "DBG_HOST in debugreg.inc");
+_Static_assert(offsetof(struct vcpu_debug, host_rflags) == 112, "DBG_HOST_RFLAGS");
+_Static_assert(offsetof(struct vcpu_debug, switch_dr) == 120, "DBG_SWITCH_DR");
+_Static_assert(offsetof(struct vcpu_debug, swap_debugctl) == 124, "DBG_SWAP_DEBUGCTL");
+_Static_assert(offsetof(struct dr_set, dr6) == 32 && offsetof(struct dr_set, debugctl) == 48,
+	       "DRS_* in debugreg.inc");
 
 #define CPUID_FEATURES 1u
 #define CPUID_1_ECX_VMX (1u << 5)
@@ -84,6 +95,21 @@ void vcpu_emulate_cpuid(struct vcpu *v)
 	v->gprs.rdx = r.edx;
 }
 
+/* DV_HC_READ_GUEST (test hook): the host itself reads guest memory, so that
+ * a guest watchpoint on that address would fire in the host if the guest's
+ * debug registers leaked into it. */
+static uint64_t read_guest_hypercall(struct vcpu *v)
+{
+	uint64_t gpa = v->gprs.rbx;
+
+	if (!hv_config.test_hooks)
+		return DV_HC_ERR_PERM;
+	if ((gpa & 7) || gpa >= paging_top() || hv_owns(gpa & ~(PAGE_SIZE - 1), PAGE_SIZE))
+		return DV_HC_ERR_INVALID;
+	v->gprs.rbx = *(volatile const uint64_t *)gpa;
+	return DV_HC_OK;
+}
+
 static uint64_t hypercall_dispatch(struct vcpu *v, uint64_t nr)
 {
 	switch (nr) {
@@ -103,6 +129,10 @@ static uint64_t hypercall_dispatch(struct vcpu *v, uint64_t nr)
 			return DV_HC_ERR_INVALID;
 		v->gprs.rbx = v->exits[v->gprs.rbx];
 		return DV_HC_OK;
+	case DV_HC_HOST_WATCH:
+		return debugreg_host_watch_hypercall(v);
+	case DV_HC_READ_GUEST:
+		return read_guest_hypercall(v);
 	case DV_HC_LOG:
 		log_info("guest log: tag 0x%llx value 0x%llx", (unsigned long long)v->gprs.rbx,
 			 (unsigned long long)v->gprs.rcx);

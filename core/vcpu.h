@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <drvisor/hypercall.h>
+#include "debugreg.h"
 #include "guest_state.h"
 
 /* General registers the hardware does not switch. The entry loops load and
@@ -29,7 +30,7 @@ enum vcpu_state {
 enum vcpu_reg {
 	VCPU_REG_RIP, VCPU_REG_RSP, VCPU_REG_RFLAGS,
 	VCPU_REG_CR0, VCPU_REG_CR2, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER,
-	VCPU_REG_CPL,
+	VCPU_REG_CPL, VCPU_REG_DR6, VCPU_REG_DR7,
 };
 
 struct vcpu;
@@ -57,8 +58,12 @@ struct vendor_ops {
 	void (*dump)(struct vcpu *v);
 };
 
+/* Offsets the entry loops use (GPR_*, VCPU_DBG in the .asm files). */
+#define VCPU_OFFSET_DBG 120
+
 struct vcpu {
 	struct guest_gprs gprs;         /* first: the entry loops address it from the vcpu pointer */
+	struct vcpu_debug dbg;          /* at VCPU_OFFSET_DBG */
 	uint32_t id;
 	uint32_t state;                 /* enum vcpu_state */
 	const struct vendor_ops *ops;

@@ -3,8 +3,10 @@
  * context, and the vendor_ops that core/ calls. Exit handling is in
  * svm_exit.c, the VMRUN loop in svm_entry.asm.
  *
- * Debug registers: until the debug-register contract is implemented, guest
- * and host share DR0-3 (nothing switches them); DR6 and DR7 are the VMCB's.
+ * Debug registers: DR6, DR7 (and IA32_DEBUGCTL with LBR virtualization) are
+ * switched by VMRUN/#VMEXIT through the VMCB; DR0-3, the host's DR6/DR7 and
+ * otherwise IA32_DEBUGCTL by the VMRUN loop (svm_entry.asm), as decided by
+ * svm_prepare_entry before every VMRUN (docs/debug-registers.md).
  */
 #include "svm.h"
 #include "arch-x86/cpu.h"
@@ -132,12 +134,14 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 	msrpm_intercept(s->msrpm, MSR_IA32_EFER);
 	msrpm_intercept(s->msrpm, MSR_AMD_VM_CR);
 	msrpm_intercept(s->msrpm, MSR_AMD_VM_HSAVE_PA);
+	msrpm_intercept(s->msrpm, MSR_IA32_DEBUGCTL);  /* virtualized: core/debugreg.c */
 	iopm_intercept(s->iopm, monitor_port, HIDDEN_UART_SPAN);
 	c->iopm_base_pa = (uint64_t)s->iopm;
 	c->msrpm_base_pa = (uint64_t)s->msrpm;
 	c->guest_asid = GUEST_ASID;
 	c->tlb_control = SVM_TLB_FLUSH_ALL;
 	c->np_enable = SVM_NP_ENABLE;
+	c->lbr_virt_enable = s->lbr_virt ? SVM_LBR_VIRT_ENABLE : 0;
 	/* Clean bits stay 0: every VMRUN reloads every VMCB field, so a change
 	 * the hypervisor makes (DR6/DR7 included) is never missed. */
 	c->clean_bits = 0;
@@ -195,10 +199,24 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 		return false;
 	}
 	s->nrip_save = boot_cpu_features.nrip_save;
+	s->lbr_virt = boot_cpu_features.lbr_virt;
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
 	v->vendor = s;
+	svm_prepare_entry(v);
 	return true;
+}
+
+void svm_prepare_entry(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+
+	vm->control.intercept_dr =
+		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR0_3_RW : 0;
+	if (s->lbr_virt)
+		vm->save.dbgctl = v->dbg.guest.debugctl;
+	v->dbg.swap_debugctl = !s->lbr_virt;
 }
 
 static void svm_run(struct vcpu *v)
@@ -222,6 +240,8 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg r)
 	case VCPU_REG_CR4: return g->cr4;
 	case VCPU_REG_EFER: return g->efer & ~EFER_SVME;
 	case VCPU_REG_CPL: return g->cpl;
+	case VCPU_REG_DR6: return g->dr6;
+	case VCPU_REG_DR7: return g->dr7;
 	}
 	return 0;
 }
@@ -240,6 +260,10 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
 	case VCPU_REG_CR4: g->cr4 = val; break;
 	case VCPU_REG_EFER: g->efer = val | EFER_SVME; break;
 	case VCPU_REG_CPL: g->cpl = (uint8_t)val; break;
+	/* Clean bits are never set (setup_control), so the next VMRUN
+	 * reloads DR6/DR7 from here: nothing else to invalidate. */
+	case VCPU_REG_DR6: g->dr6 = val; break;
+	case VCPU_REG_DR7: g->dr7 = val; break;
 	}
 }
 

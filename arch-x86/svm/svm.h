@@ -13,6 +13,7 @@ struct svm_vcpu {
 	uint8_t *iopm;               /* I/O permission map, SVM_IOPM_PAGES */
 	uint8_t *msrpm;              /* MSR permission map, SVM_MSRPM_PAGES */
 	bool nrip_save;              /* the CPU reports next RIP on exits */
+	bool lbr_virt;               /* the VMCB carries IA32_DEBUGCTL */
 };
 
 /* The VMRUN loop (svm_entry.asm): saves the host's hidden state, then runs
@@ -25,6 +26,10 @@ int svm_handle_exit(struct vcpu *v);
 
 /* Advance the guest's RIP past the intercepted instruction of len bytes. */
 void svm_skip_instruction(struct svm_vcpu *s, unsigned len);
+
+/* Set up the debug-register switching for the next VMRUN: DR intercepts
+ * armed or not (lazy policy), IA32_DEBUGCTL through the VMCB or by hand. */
+void svm_prepare_entry(struct vcpu *v);
 
 /* Print the VMCB fields that VMRUN's consistency checks read. */
 void svm_dump_vmcb(const struct vmcb *vmcb);

@@ -9,6 +9,17 @@
 ;   - FS/GS/TR/LDTR hidden state, KernelGsBase, STAR/LSTAR/CSTAR/SFMASK,
 ;     SYSENTER_*: VMLOAD/VMSAVE of the guest VMCB around VMRUN, and of the
 ;     host save area (saved once on entry) after each #VMEXIT.
+;   - debug registers (arch-x86/debugreg.inc; contract in
+;     docs/debug-registers.md): VMRUN/#VMEXIT switch DR6, DR7 and, with LBR
+;     virtualization, IA32_DEBUGCTL through the VMCB (APM 15.5.1, 15.23).
+;     The loop itself saves the host's DR7 and clears it (breakpoints off
+;     first), saves DR6 and RFLAGS.TF, moves DR0-3 between host and guest
+;     when this entry switches them (always under the eager policy), swaps
+;     IA32_DEBUGCTL by hand when the CPU has no LBR virtualization, and
+;     after #VMEXIT undoes it all in reverse, host DR7 last. A zero host DR7
+;     at VMRUN also keeps QEMU TCG's #VMEXIT (which reloads the host DR7 from
+;     the host save area instead of disabling breakpoints) from arming
+;     anything early.
 ; The host runs with GIF = 0 from the first CLGI on: no interrupts or NMIs
 ; reach the host, physical interrupts are taken in guest mode by the guest.
 ;
@@ -38,6 +49,8 @@ default rel
 %define GPR_R13 96
 %define GPR_R14 104
 %define GPR_R15 112
+
+%include "arch-x86/debugreg.inc"
 
 %define SLOT_VCPU 0
 %define SLOT_GUEST_VMCB 8
@@ -100,7 +113,11 @@ svm_run_loop:
 	vmsave                          ; [rax]: the host's hidden state, once
 
 .enter_guest:
-	mov rax, [rsp + SLOT_VCPU]
+	mov rbx, [rsp + SLOT_VCPU]
+	DR_HOST_SAVE_AND_QUIESCE rbx
+	DR_GUEST_DR0_3_IN rbx
+	DEBUGCTL_IN rbx
+	mov rax, rbx
 	LOAD_GUEST_GPRS
 	mov rax, [rsp + SLOT_GUEST_VMCB]
 	vmload                          ; [rax]
@@ -108,6 +125,10 @@ svm_run_loop:
 	vmsave                          ; [rax]
 	mov rax, [rsp + SLOT_VCPU]
 	SAVE_GUEST_GPRS
+	mov rbx, rax
+	DEBUGCTL_OUT rbx
+	DR_GUEST_DR0_3_OUT rbx
+	DR_HOST_RESTORE rbx
 	mov rax, [rsp + SLOT_HOST_SAVE]
 	vmload                          ; [rax]
 	mov rdi, [rsp + SLOT_VCPU]

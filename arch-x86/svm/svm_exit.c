@@ -26,6 +26,17 @@ void svm_skip_instruction(struct svm_vcpu *s, unsigned len)
 	vm->control.interrupt_shadow = 0;
 }
 
+/* IA32_DEBUGCTL is virtualized (core/debugreg.h). */
+static bool debugctl_access(struct vcpu *v, bool write, uint64_t val)
+{
+	if (write)
+		return debugreg_write_debugctl(v, val);
+	val = debugreg_read_debugctl(v);
+	v->gprs.rax = (uint32_t)val;
+	v->gprs.rdx = val >> 32;
+	return true;
+}
+
 /* RDMSR/WRMSR of the MSRs in the permission map. Returns false when the
  * guest gets #GP instead. */
 static bool msr_access(struct vcpu *v, struct vmcb *vm, bool write)
@@ -33,6 +44,8 @@ static bool msr_access(struct vcpu *v, struct vmcb *vm, bool write)
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
 
+	if (msr == MSR_IA32_DEBUGCTL)
+		return debugctl_access(v, write, val);
 	if (msr != MSR_IA32_EFER)
 		return false;  /* VM_CR, VM_HSAVE_PA: the guest's CPU has no SVM */
 	if (!write) {
@@ -148,7 +161,9 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 		vcpu_guest_shutdown(v, "triple fault");
 		break;
 	default:
-		if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
+		if (code >= SVM_EXIT_DR_READ_0 && code <= SVM_EXIT_DR_LAST)
+			debugreg_guest_access(v); /* lazy policy: re-executed, now direct */
+		else if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
 			failed_vmrun(v, s);
 		else
 			vcpu_unexpected_exit(v, "svm exit code", code);
@@ -169,5 +184,8 @@ int svm_handle_exit(struct vcpu *v)
 		vm->control.exit_int_info & SVM_EVENT_VALID ? vm->control.exit_int_info : 0;
 	dispatch(v, s);
 	vm->save.rax = v->gprs.rax;
-	return v->state == VCPU_RUNNING;
+	if (v->state != VCPU_RUNNING)
+		return 0;
+	svm_prepare_entry(v);
+	return 1;
 }

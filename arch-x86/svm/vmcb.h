@@ -149,6 +149,11 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
 #define SVM_EVENT_ERROR_VALID (1ull << 11)
 
+/* DR intercepts: bits 15:0 reads of DRn, 31:16 writes (APM vol. 2 15.12.2). */
+#define SVM_INTERCEPT_DR0_3_RW 0x000f000fu
+#define SVM_EXIT_DR_LAST 0x03f
+
+#define SVM_LBR_VIRT_ENABLE (1ull << 0)
 #define SVM_NP_ENABLE (1ull << 0)
 #define SVM_TLB_FLUSH_ALL 1            /* TLB_CONTROL: flush the whole TLB */
 

@@ -1,0 +1,123 @@
+/* The debug-register policy and the host's own watchpoint (core/debugreg.h). */
+#include "debugreg.h"
+#include "hv_config.h"
+#include "log.h"
+#include "vcpu.h"
+#include "arch-x86/cpu.h"
+#include "arch-x86/dr.h"
+
+/* The host's watchpoint for the test suite: breakpoint 0, local enable,
+ * write-only, 8 bytes, on host_watch_var. */
+#define HOST_WATCH_DR7 (DR7_RESET | DR7_L0 | (DR7_RW_WRITE << DR7_RW_SHIFT(0)) | \
+			(DR7_LEN_8 << DR7_LEN_SHIFT(0)))
+
+static volatile uint64_t host_watch_var __attribute__((aligned(8)));
+static uint64_t host_watch_hits;
+
+static bool test_hooks_on(void)
+{
+#ifdef DRVISOR_TEST_HOOKS
+	return hv_config.test_hooks;
+#else
+	return false;
+#endif
+}
+
+void debugreg_capture_guest(struct vcpu *v)
+{
+	v->dbg.guest.dr0 = read_dr0();
+	v->dbg.guest.dr1 = read_dr1();
+	v->dbg.guest.dr2 = read_dr2();
+	v->dbg.guest.dr3 = read_dr3();
+	v->dbg.guest.debugctl = 0; /* virtualized: the firmware never set LBR/BTF */
+}
+
+void debugreg_give_back(struct vcpu *v)
+{
+	write_dr7(0);
+	write_dr0(v->dbg.guest.dr0);
+	write_dr1(v->dbg.guest.dr1);
+	write_dr2(v->dbg.guest.dr2);
+	write_dr3(v->dbg.guest.dr3);
+	write_dr6(v->ops->read_reg(v, VCPU_REG_DR6));
+	write_dr7(v->ops->read_reg(v, VCPU_REG_DR7));
+}
+
+void debugreg_reset(struct vcpu *v)
+{
+	v->dbg.guest = (struct dr_set){ .dr6 = DR6_RESET, .dr7 = DR7_RESET };
+	v->ops->write_reg(v, VCPU_REG_DR6, DR6_RESET);
+	v->ops->write_reg(v, VCPU_REG_DR7, DR7_RESET);
+}
+
+void debugreg_host_init(void)
+{
+	write_dr7(0); /* breakpoints off before their addresses change */
+	write_dr0(test_hooks_on() ? (uint64_t)&host_watch_var : 0);
+	write_dr1(0);
+	write_dr2(0);
+	write_dr3(0);
+	write_dr6(DR6_RESET);
+	write_dr7(test_hooks_on() ? HOST_WATCH_DR7 : DR7_RESET);
+	if (test_hooks_on())
+		log_info("test hooks: host watchpoint on 0x%llx, host dr7=0x%llx",
+			 (unsigned long long)(uint64_t)&host_watch_var,
+			 (unsigned long long)HOST_WATCH_DR7);
+}
+
+bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7)
+{
+	bool active = hv_config.dr_switch == DV_DR_SWITCH_EAGER || (guest_dr7 & DR7_ENABLES) ||
+		      v->dbg.touched;
+
+	v->dbg.switch_dr = active;
+	v->dbg.touched = 0;
+	return !active;
+}
+
+void debugreg_guest_access(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_DR_ACCESS);
+	v->dbg.touched = 1;
+}
+
+uint64_t debugreg_read_debugctl(const struct vcpu *v)
+{
+	return v->dbg.guest.debugctl;
+}
+
+bool debugreg_write_debugctl(struct vcpu *v, uint64_t val)
+{
+	if (val & ~DEBUGCTL_GUEST_SUPPORTED)
+		return false;
+	v->dbg.guest.debugctl = val;
+	return true;
+}
+
+bool debugreg_host_db(void)
+{
+	uint64_t dr6 = read_dr6();
+
+	if (!test_hooks_on() || !(dr6 & DR6_B0))
+		return false;
+	host_watch_hits++;
+	write_dr6(DR6_RESET); /* the CPU never clears DR6 itself (SDM 18.2.3) */
+	return true;
+}
+
+uint64_t debugreg_host_watch_hypercall(struct vcpu *v)
+{
+	uint64_t i;
+
+	if (!test_hooks_on())
+		return DV_HC_ERR_PERM;
+	if (v->gprs.rbx == DV_HOST_WATCH_TOUCH)
+		for (i = 0; i < v->gprs.rcx; i++)
+			host_watch_var = i;
+	else if (v->gprs.rbx != DV_HOST_WATCH_QUERY)
+		return DV_HC_ERR_INVALID;
+	v->gprs.rbx = host_watch_hits;
+	v->gprs.rcx = read_dr7();
+	v->gprs.rdx = (uint64_t)&host_watch_var;
+	return DV_HC_OK;
+}
