@@ -89,13 +89,15 @@ void vmx_dump_vmcs(void)
 {
 	static const char *const seg_names[SEG_COUNT] = { "es", "cs", "ss", "ds", "fs", "gs",
 							  "ldtr", "tr" };
+	uint64_t reason = vmread(VMCS_EXIT_REASON);
 	int i;
 
-	log_raw("  exit reason=%llx qualification=%llx intr_info=%llx idt_vectoring=%llx "
-		"insn_len=%llu gpa=%llx\n", U(vmread(VMCS_EXIT_REASON)),
+	log_raw("  exit reason=0x%llx (basic %llu) qualification=%llx intr_info=%llx "
+		"idt_vectoring=%llx\n", U(reason), U(reason & EXIT_REASON_BASIC_MASK),
 		U(vmread(VMCS_EXIT_QUALIFICATION)), U(vmread(VMCS_EXIT_INTR_INFO)),
-		U(vmread(VMCS_IDT_VECTORING_INFO)), U(vmread(VMCS_EXIT_INSN_LEN)),
-		U(vmread(VMCS_GUEST_PHYSICAL_ADDR)));
+		U(vmread(VMCS_IDT_VECTORING_INFO)));
+	log_raw("  insn_len=%llu gpa=%llx linear=%llx\n", U(vmread(VMCS_EXIT_INSN_LEN)),
+		U(vmread(VMCS_GUEST_PHYSICAL_ADDR)), U(vmread(VMCS_GUEST_LINEAR_ADDR)));
 	print_fields(control_fields, sizeof(control_fields) / sizeof(control_fields[0]));
 	for (i = 0; i < SEG_COUNT; i++)
 		log_raw("  %-4s sel=%04llx ar=%05llx limit=%08llx base=%016llx\n", seg_names[i],
