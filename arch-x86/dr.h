@@ -9,6 +9,8 @@
 #define DR6_BS (1ull << 14)             /* single step */
 #define DR6_BT (1ull << 15)             /* task switch */
 #define DR6_RTM (1ull << 16)            /* 0 = #DB inside an RTM region */
+/* The status bits a #DB reports: B0-B3, BD, BS, BT. */
+#define DR6_STATUS (0xfull | DR6_BD | DR6_BS | DR6_BT)
 /* Bits that read as 1 (4-11, 16-31; RTM is active-low) and the power-on value. */
 #define DR6_FIXED_1 0xffff0ff0ull
 #define DR6_RESET 0xffff0ff0ull

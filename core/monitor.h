@@ -37,9 +37,11 @@ struct monitor_target {
 	bool (*get_dbg)(unsigned vcpu, enum monitor_dbg_reg r, uint64_t *val);
 	bool (*get_reg)(unsigned vcpu, enum monitor_reg r, uint64_t *val);
 	/* Write a guest debug register; the value has already been validated
-	 * by the monitor (monitor_check_dbg). Applied while the vCPU is outside
-	 * guest mode, effective at its next entry. Returns NULL, or a short
-	 * reason the target refused it (printed after "error: "). */
+	 * by the monitor (monitor_check_dbg) and has its read-as-1 bits set.
+	 * Applied while the vCPU is outside guest mode, effective at its next
+	 * entry; get_dbg returns it from now on, even before that entry.
+	 * Returns NULL, or a short reason the target refused it (printed after
+	 * "error: "); a refused write changes nothing. */
 	const char *(*set_dbg)(unsigned vcpu, enum monitor_dbg_reg r, uint64_t val);
 	/* Supported IA32_DEBUGCTL bits of the virtual CPU. */
 	uint64_t (*debugctl_mask)(void);
@@ -47,8 +49,15 @@ struct monitor_target {
 	unsigned (*stat_count)(void);
 	bool (*stat)(unsigned vcpu, unsigned i, const char **name, uint64_t *count);
 	void (*stats_reset)(unsigned vcpu);
-	/* Run control. step: execute n guest instructions, then pause;
-	 * returns NULL or a reason it cannot. */
+	/* Run control; each returns NULL or a reason it cannot.
+	 * pause: once it returns NULL the vCPU executes no guest instruction
+	 *   until cont or step (run_state then says MON_PAUSED).
+	 * cont: the vCPU runs again. Only called on a paused vCPU.
+	 * step: only called on a paused vCPU; starts executing exactly n guest
+	 *   instructions (monitor-owned single-step, invisible to the guest),
+	 *   after which the vCPU is paused again and the target calls
+	 *   monitor_step_done(vcpu, n) -- from inside step, or later from its
+	 *   exit loop; fewer than n when the step was cut short (by pause). */
 	enum monitor_run_state (*run_state)(unsigned vcpu);
 	const char *(*pause)(unsigned vcpu);
 	const char *(*cont)(unsigned vcpu);
@@ -67,6 +76,13 @@ void monitor_init(const struct monitor_target *t, monitor_write_fn w);
 /* Feed one received byte. A complete line is executed before this returns
  * and its reply written. */
 void monitor_input(uint8_t byte);
+
+/* The step that target->step(vcpu, n) started is over: executed guest
+ * instructions ran (n, or fewer if it was cut short) and the vCPU is paused.
+ * Writes the step's reply and the prompt. Between step and this call the
+ * monitor executes no command; Ctrl-C asks target->pause to cut the step
+ * short (a second Ctrl-C gives up waiting). Ignored when no step runs. */
+void monitor_step_done(unsigned vcpu, uint64_t executed);
 
 /* Validate a value for a debug register as the architecture requires
  * (DR6/DR7 bits 63:32 zero, DEBUGCTL within mask, ...). Returns NULL when

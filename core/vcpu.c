@@ -5,6 +5,8 @@
 #include "hv_config.h"
 #include "memory.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/dr.h"
+#include "arch-x86/exception.h"
 #include "arch-x86/paging.h"
 #include <stddef.h>
 
@@ -149,6 +151,19 @@ void vcpu_hypercall(struct vcpu *v)
 		return;
 	}
 	v->gprs.rax = hypercall_dispatch(v, v->gprs.rax);
+}
+
+void vcpu_emulated_step_trap(struct vcpu *v)
+{
+	uint64_t dr6;
+
+	if (!(v->ops->read_reg(v, VCPU_REG_RFLAGS) & RFLAGS_TF))
+		return;
+	/* As the reference (Bochs) does on a #DB: the status bits are
+	 * replaced, the reserved-1 bits kept. */
+	dr6 = v->ops->read_reg(v, VCPU_REG_DR6) & ~DR6_STATUS;
+	v->ops->write_reg(v, VCPU_REG_DR6, dr6 | DR6_BS);
+	v->ops->inject_exception(v, VEC_DB, 0);
 }
 
 void vcpu_print_stats(const struct vcpu *v)

@@ -91,6 +91,11 @@ void vcpu_emulate_cpuid(struct vcpu *v);
  * caller advances RIP. */
 void vcpu_hypercall(struct vcpu *v);
 
+/* Call after drvisor emulated an instruction and moved RIP past it: if
+ * the guest was single-stepping (RFLAGS.TF), raise the #DB with DR6.BS that
+ * the CPU would have raised after the instruction (SDM vol. 3B 18.3.1.4). */
+void vcpu_emulated_step_trap(struct vcpu *v);
+
 /* The guest shut down (triple fault): report it and stop the vCPU. */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why);
 

@@ -24,8 +24,9 @@ void svm_run_loop(struct vcpu *v, uint64_t guest_vmcb_pa, uint64_t host_save_pa)
 /* Handle the #VMEXIT in v's VMCB; returns nonzero to resume the guest. */
 int svm_handle_exit(struct vcpu *v);
 
-/* Advance the guest's RIP past the intercepted instruction of len bytes. */
-void svm_skip_instruction(struct svm_vcpu *s, unsigned len);
+/* Advance the guest's RIP past the intercepted instruction of len bytes,
+ * and raise the single-step trap the guest's TF asks for. */
+void svm_skip_instruction(struct vcpu *v, unsigned len);
 
 /* Set up the debug-register switching for the next VMRUN: DR intercepts
  * armed or not (lazy policy), IA32_DEBUGCTL through the VMCB or by hand. */

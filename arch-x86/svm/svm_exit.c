@@ -16,14 +16,16 @@
 #define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 11) | (1ull << 13) | \
 			     (1ull << 14) | (1ull << 15))
 
-void svm_skip_instruction(struct svm_vcpu *s, unsigned len)
+void svm_skip_instruction(struct vcpu *v, unsigned len)
 {
+	struct svm_vcpu *s = v->vendor;
 	struct vmcb *vm = s->vmcb;
 
 	/* Without NRIP save (QEMU TCG) the length of each intercepted
 	 * instruction is known from its encoding. */
 	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + len;
 	vm->control.interrupt_shadow = 0;
+	vcpu_emulated_step_trap(v);
 }
 
 /* IA32_DEBUGCTL is virtualized (core/debugreg.h). */
@@ -66,7 +68,7 @@ static void handle_msr(struct vcpu *v, struct svm_vcpu *s)
 
 	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
 	if (msr_access(v, s->vmcb, write))
-		svm_skip_instruction(s, INSN_LEN_RDWRMSR);
+		svm_skip_instruction(v, INSN_LEN_RDWRMSR);
 	else
 		v->ops->inject_exception(v, VEC_GP, 0);
 }
@@ -99,6 +101,7 @@ static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 	}
 	vm->save.rip = vm->control.exit_info2;  /* IOIO always reports the next RIP */
 	vm->control.interrupt_shadow = 0;
+	vcpu_emulated_step_trap(v);
 }
 
 static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
@@ -136,12 +139,12 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 	case SVM_EXIT_CPUID:
 		vcpu_count_exit(v, DV_EXIT_CPUID);
 		vcpu_emulate_cpuid(v);
-		svm_skip_instruction(s, INSN_LEN_CPUID);
+		svm_skip_instruction(v, INSN_LEN_CPUID);
 		break;
 	case SVM_EXIT_VMMCALL:
 		vcpu_count_exit(v, DV_EXIT_HYPERCALL);
 		vcpu_hypercall(v);
-		svm_skip_instruction(s, INSN_LEN_VMMCALL);
+		svm_skip_instruction(v, INSN_LEN_VMMCALL);
 		break;
 	case SVM_EXIT_MSR:
 		handle_msr(v, s);

@@ -19,6 +19,7 @@
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "core/hv_config.h"
 #include "core/log.h"
 #include "core/memory.h"
 
@@ -186,8 +187,26 @@ static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	log_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x, eptp 0x%llx",
 		 x->ctl.pin, x->ctl.proc, x->ctl.proc2, x->ctl.exit, x->ctl.entry,
 		 (unsigned long long)x->eptp);
+	if (hv_config.dr_switch == DV_DR_SWITCH_LAZY && !x->ctl.mov_dr_exiting) {
+		log_warn("vmx: the CPU cannot exit on MOV DR: dr_switch=lazy becomes eager");
+		hv_config.dr_switch = DV_DR_SWITCH_EAGER;
+	}
 	v->vendor = x;
+	v->dbg.guest.dr6 = gs->dr6;
+	vmx_prepare_entry(v);
 	return true;
+}
+
+void vmx_prepare_entry(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->vendor;
+	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
+
+	vmcs_write(VMCS_PROC_CONTROLS, x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0));
+	vmcs_write(VMCS_GUEST_DEBUGCTL, v->dbg.guest.debugctl);
+	/* VM exit clears IA32_DEBUGCTL (28.5.1): the loop saves and puts back
+	 * the host's around every entry. */
+	v->dbg.swap_debugctl = 1;
 }
 
 static void vmx_run(struct vcpu *v)

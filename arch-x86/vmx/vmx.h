@@ -61,7 +61,11 @@ uint64_t vmx_guest_cr4(void);
 
 /* Advance the guest's RIP past the instruction that exited (SDM vol. 3C
  * 28.2.5) and drop the STI/MOV SS blocking it may have set. */
-void vmx_skip_instruction(void);
+void vmx_skip_instruction(struct vcpu *v);
+
+/* Set up the debug-register switching for the next VM entry: MOV-DR
+ * exiting armed or not (lazy policy), the guest's IA32_DEBUGCTL. */
+void vmx_prepare_entry(struct vcpu *v);
 
 /* Report a failed VM entry, how = VMX_LOOP_FAIL_* or VMX_ENTRY_FAIL_EXIT:
  * the VM-instruction error, or the exit reason and qualification, then the

@@ -45,6 +45,8 @@ static const struct ctl_bit proc_bits[] = {
 	FORBID(PROC_CR8_STORE_EXITING, "CR8-store exiting"),
 	FORBID(PROC_TPR_SHADOW, "use TPR shadow"),
 	FORBID(PROC_NMI_WINDOW_EXITING, "NMI-window exiting"),
+	/* Off here; the lazy debug-register policy turns it on and off per
+	 * entry (vmx_prepare_entry) where mov_dr_exiting says it may. */
 	FORBID(PROC_MOV_DR_EXITING, "MOV-DR exiting"),
 	FORBID(PROC_UNCONDITIONAL_IO_EXITING, "unconditional I/O exiting"),
 	FORBID(PROC_MONITOR_TRAP_FLAG, "monitor trap flag"),
@@ -84,7 +86,8 @@ static const struct ctl_bit exit_bits[] = {
 	REQ(EXIT_LOAD_PAT, "load IA32_PAT"),
 	REQ(EXIT_SAVE_EFER, "save IA32_EFER"),
 	REQ(EXIT_LOAD_EFER, "load IA32_EFER"),
-	OPT(EXIT_SAVE_DEBUG_CONTROLS),
+	/* DR7 and IA32_DEBUGCTL of the guest (docs/debug-registers.md). */
+	REQ(EXIT_SAVE_DEBUG_CONTROLS, "save debug controls"),
 	FORBID(EXIT_LOAD_PERF_GLOBAL_CTRL, "load IA32_PERF_GLOBAL_CTRL"),
 	FORBID(EXIT_ACK_INTERRUPT, "acknowledge interrupt on exit"),
 	FORBID(EXIT_SAVE_PREEMPTION_TIMER, "save VMX-preemption timer value"),
@@ -96,7 +99,7 @@ static const struct ctl_bit entry_bits[] = {
 	REQ(ENTRY_IA32E_GUEST, "IA-32e mode guest"),
 	REQ(ENTRY_LOAD_PAT, "load IA32_PAT"),
 	REQ(ENTRY_LOAD_EFER, "load IA32_EFER"),
-	OPT(ENTRY_LOAD_DEBUG_CONTROLS),
+	REQ(ENTRY_LOAD_DEBUG_CONTROLS, "load debug controls"),
 	FORBID(ENTRY_SMM, "entry to SMM"),
 	FORBID(ENTRY_DEACTIVATE_DUAL_MONITOR, "deactivate dual-monitor treatment"),
 	FORBID(ENTRY_LOAD_PERF_GLOBAL_CTRL, "load IA32_PERF_GLOBAL_CTRL"),
@@ -160,5 +163,6 @@ const char *vmx_choose_controls(const struct vmx_caps *caps, struct vmx_controls
 	    (why = adjust(t ? caps->true_exit : caps->exit, exit_bits, &out->exit)) ||
 	    (why = adjust(t ? caps->true_entry : caps->entry, entry_bits, &out->entry)))
 		return why;
+	out->mov_dr_exiting = ((t ? caps->true_proc : caps->proc) >> 32) & PROC_MOV_DR_EXITING;
 	return choose_ept(caps->ept_vpid, out);
 }

@@ -7,6 +7,16 @@
 ; RSP are ours to switch: loaded from and saved to struct vcpu.gprs around
 ; each entry (GPR_* below mirror core/vcpu.h).
 ;
+; Debug registers (arch-x86/debugreg.inc; contract in docs/debug-registers.md):
+; VM entry loads the guest's DR7 and IA32_DEBUGCTL from the VMCS ("load
+; debug controls", 27.3.2.1) and VM exit saves them ("save debug controls",
+; 28.3.1) and leaves DR7 = 0x400 and IA32_DEBUGCTL = 0 in the host (28.5.1).
+; The loop therefore saves the host's DR7 and clears it first, saves DR6,
+; RFLAGS.TF (then cleared) and IA32_DEBUGCTL, loads the guest's DR6 and,
+; when this entry switches them, DR0-3; after the exit it saves the guest's
+; DR6 (and DR0-3), and restores the host's DR0-3, IA32_DEBUGCTL, DR6,
+; RFLAGS and, last, DR7.
+;
 ; The first entry is VMLAUNCH, every later one VMRESUME. An exit lands at
 ; .vm_exit (HOST_RIP) with RSP = HOST_RSP = the frame below, RFLAGS = 2
 ; (interrupts off) and calls vmx_handle_exit, which returns nonzero to
@@ -41,6 +51,8 @@ default rel
 %define GPR_R13 96
 %define GPR_R14 104
 %define GPR_R15 112
+
+%include "arch-x86/debugreg.inc"
 
 %define SLOT_VCPU 0
 %define SLOT_LAUNCHED 8
@@ -77,7 +89,12 @@ vmx_run_loop:
 	jna .fail
 
 .enter_guest:
-	mov rax, [rsp + SLOT_VCPU]
+	mov rbx, [rsp + SLOT_VCPU]
+	DR_HOST_SAVE_AND_QUIESCE rbx
+	DR_GUEST_DR0_3_IN rbx
+	DR_GUEST_DR6_IN rbx
+	DEBUGCTL_IN rbx
+	mov rax, rbx
 	cmp qword [rsp + SLOT_LAUNCHED], 0  ; MOVs below keep the flags
 	mov rcx, [rax + GPR_RCX]
 	mov rdx, [rax + GPR_RDX]
@@ -96,15 +113,30 @@ vmx_run_loop:
 	mov rax, [rax + GPR_RAX]
 	jne .resume
 	vmlaunch
-	jmp .fail
+	jmp .entry_failed
 .resume:
 	vmresume
-	; falls through only on failure
+	jmp .entry_failed                ; reached only on failure
 
 .fail:
 	mov eax, VMX_LOOP_FAIL_VALID
 	jnc .out
 	mov eax, VMX_LOOP_FAIL_INVALID
+	jmp .out
+
+; VMLAUNCH/VMRESUME failed after the debug registers were switched: the
+; host's come back before C reports the failure.
+.entry_failed:
+	mov r12d, VMX_LOOP_FAIL_VALID
+	jnc .entry_failed_restore
+	mov r12d, VMX_LOOP_FAIL_INVALID
+.entry_failed_restore:
+	mov rbx, [rsp + SLOT_VCPU]
+	DEBUGCTL_OUT rbx
+	DR_GUEST_DR6_OUT rbx
+	DR_GUEST_DR0_3_OUT rbx
+	DR_HOST_RESTORE rbx
+	mov eax, r12d
 	jmp .out
 
 .vm_exit:
@@ -125,6 +157,11 @@ vmx_run_loop:
 	mov [rax + GPR_R14], r14
 	mov [rax + GPR_R15], r15
 	pop qword [rax + GPR_RAX]
+	mov rbx, rax
+	DEBUGCTL_OUT rbx
+	DR_GUEST_DR6_OUT rbx
+	DR_GUEST_DR0_3_OUT rbx
+	DR_HOST_RESTORE rbx
 	mov qword [rsp + SLOT_LAUNCHED], 1
 	mov rdi, [rsp + SLOT_VCPU]
 	call vmx_handle_exit

@@ -36,13 +36,14 @@ static inline void wbinvd(void)
 	__asm__ volatile("wbinvd" : : : "memory");
 }
 
-void vmx_skip_instruction(void)
+void vmx_skip_instruction(struct vcpu *v)
 {
 	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 
 	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 		   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	vcpu_emulated_step_trap(v);
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the
@@ -67,11 +68,31 @@ static void reinject_interrupted_event(void)
 /* MSR exits come only from the MSRs vmx_setup.c hides, and from MSRs
  * outside the bitmap's ranges (SDM vol. 3C 26.1.3), which drvisor does not emulate:
  * both get #GP, as on a CPU that lacks them. */
+/* IA32_DEBUGCTL is virtualized (core/debugreg.h). Returns false for #GP. */
+static bool debugctl_access(struct vcpu *v, bool write)
+{
+	uint64_t val;
+
+	if (write)
+		return debugreg_write_debugctl(v, (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax);
+	val = debugreg_read_debugctl(v);
+	v->gprs.rax = (uint32_t)val;
+	v->gprs.rdx = val >> 32;
+	return true;
+}
+
 static void handle_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 
 	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
+	if (msr == MSR_IA32_DEBUGCTL) {
+		if (debugctl_access(v, write))
+			vmx_skip_instruction(v);
+		else
+			v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	}
 	if (msr != MSR_IA32_FEATURE_CONTROL &&
 	    !(msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_EXIT_CTLS2))
 		log_debug("vmx: guest %s of MSR 0x%x outside the MSR bitmap: #GP",
@@ -80,7 +101,7 @@ static void handle_msr(struct vcpu *v, bool write)
 }
 
 /* The monitor's UART is not there for the guest: see core/io_policy.h.
- * A 4-byte IN zero-extends into RAX as on hardware. OUTS advances RSI
+ * OUTS advances RSI
  * (and consumes RCX with REP); INS is refused with #GP, since emulating it
  * would mean writing guest memory through the guest's page tables. */
 static void handle_io(struct vcpu *v)
@@ -93,8 +114,6 @@ static void handle_io(struct vcpu *v)
 		if (q & IO_QUAL_IN) {
 			v->gprs.rax = io_hidden_port_read(v->gprs.rax,
 							  (uint16_t)(q >> IO_QUAL_PORT_SHIFT), bytes);
-			if (bytes == 4)
-				v->gprs.rax = (uint32_t)v->gprs.rax;
 		}
 	} else if (q & IO_QUAL_IN) {
 		v->ops->inject_exception(v, VEC_GP, 0);
@@ -107,7 +126,7 @@ static void handle_io(struct vcpu *v)
 		v->gprs.rsi += (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF) ? -(count * bytes)
 								       : count * bytes;
 	}
-	vmx_skip_instruction();
+	vmx_skip_instruction(v);
 }
 
 /* XCR0 values XSETBV accepts (SDM vol. 2 XSETBV, vol. 1 13.3): x87 always,
@@ -140,7 +159,7 @@ static void handle_xsetbv(struct vcpu *v)
 		return;
 	}
 	xsetbv(0, val);
-	vmx_skip_instruction();
+	vmx_skip_instruction(v);
 }
 
 /* INVD always exits (SDM vol. 3C 26.1.2). Discarding dirty lines would lose drvisor's
@@ -150,7 +169,7 @@ static void handle_invd(struct vcpu *v)
 {
 	vcpu_count_exit(v, DV_EXIT_INVD);
 	wbinvd();
-	vmx_skip_instruction();
+	vmx_skip_instruction(v);
 }
 
 /* General register n of the exit qualifications (table 28-3 order); RSP is
@@ -190,7 +209,7 @@ static void handle_cr_access(struct vcpu *v)
 		return;
 	}
 	v->ops->write_reg(v, cr == 0 ? VCPU_REG_CR0 : VCPU_REG_CR4, val);
-	vmx_skip_instruction();
+	vmx_skip_instruction(v);
 }
 
 /* The only guest-physical addresses EPT leaves out are drvisor's own
@@ -249,13 +268,14 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 	case EXIT_CPUID:
 		vcpu_count_exit(v, DV_EXIT_CPUID);
 		vcpu_emulate_cpuid(v);
-		vmx_skip_instruction();
+		vmx_skip_instruction(v);
 		break;
 	case EXIT_VMCALL:
 		vcpu_count_exit(v, DV_EXIT_HYPERCALL);
 		vcpu_hypercall(v);
-		vmx_skip_instruction();
+		vmx_skip_instruction(v);
 		break;
+	case EXIT_MOV_DR: debugreg_guest_access(v); break; /* lazy: re-executed, now direct */
 	case EXIT_RDMSR: handle_msr(v, false); break;
 	case EXIT_WRMSR: handle_msr(v, true); break;
 	case EXIT_IO: handle_io(v); break;
@@ -291,5 +311,8 @@ int vmx_handle_exit(struct vcpu *v)
 	}
 	reinject_interrupted_event();
 	dispatch(v, reason & EXIT_REASON_BASIC_MASK);
-	return v->state == VCPU_RUNNING;
+	if (v->state != VCPU_RUNNING)
+		return 0;
+	vmx_prepare_entry(v);
+	return 1;
 }

@@ -62,6 +62,7 @@ static void setup_msr_bitmap(uint8_t *bm)
 	uint32_t msr;
 
 	msr_bitmap_intercept(bm, MSR_IA32_FEATURE_CONTROL);
+	msr_bitmap_intercept(bm, MSR_IA32_DEBUGCTL); /* virtualized: core/debugreg.c */
 	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_EXIT_CTLS2; msr++)
 		msr_bitmap_intercept(bm, msr);
 }
@@ -197,13 +198,11 @@ static void setup_guest_registers(const struct vmx_vcpu *x, const struct guest_s
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, gs->sysenter_cs);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, gs->sysenter_esp);
 	vmcs_write(VMCS_GUEST_SYSENTER_EIP, gs->sysenter_eip);
-	/* With the debug controls, VM entry loads DR7 and IA32_DEBUGCTL from
-	 * here and VM exit saves them (25.4.1); the guest keeps the values it
-	 * had before the late launch. */
-	if (x->ctl.entry & ENTRY_LOAD_DEBUG_CONTROLS) {
-		vmcs_write(VMCS_GUEST_DR7, gs->dr7);
-		vmcs_write(VMCS_GUEST_DEBUGCTL, gs->debugctl);
-	}
+	/* VM entry loads DR7 and IA32_DEBUGCTL from here and VM exit saves
+	 * them (the debug controls, 25.4.1); the guest keeps the DR7 it had
+	 * before the late launch. IA32_DEBUGCTL is virtualized and rewritten
+	 * before every entry (vmx_prepare_entry). */
+	vmcs_write(VMCS_GUEST_DR7, gs->dr7);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
