@@ -49,6 +49,7 @@
  */
 #include "monitor.h"
 #include "format.h"
+#include "arch-x86/dr.h"
 
 #ifndef DRVISOR_VERSION
 #define DRVISOR_VERSION "unknown"
@@ -57,24 +58,9 @@
 #define DRVISOR_COMMIT "unknown"
 #endif
 
-/* DR6 (SDM vol. 3B 18.2.3): B0-B3 bits 0-3, BLD bit 11 (cleared on a bus-lock
- * #DB; reads 1 without bus-lock detection), bit 12 reads 0, BD/BS/BT bits
- * 13-15, RTM bit 16 (cleared on an RTM #DB; reads 1 without RTM), bits 4-10
- * and 17-31 read 1; 18.2.6: bits 63:32 must be 0 (MOV DR6 #GPs otherwise). */
-#define DR6_FIXED_1      0xfffe07f0ull
-#define DR6_BLD          (1ull << 11)
-#define DR6_MBZ_LOW      (1ull << 12)
-#define DR6_RTM          (1ull << 16)
-/* DR7 (SDM vol. 3B 18.2.4): bit 10 reads 1, bit 11 is RTM (reserved 0
- * without RTM), bits 12, 14 and 15 are reserved 0; 18.2.6: bits 63:32 must
- * be 0. I/O breakpoints (R/W = 10b, valid with CR4.DE) are accepted. */
-#define DR7_FIXED_1      (1ull << 10)
-#define DR7_RTM          (1ull << 11)
-#define DR7_MBZ_LOW      0xd000ull
-/* IA32_DEBUGCTL (SDM vol. 4, table 2-2; vol. 3B 18.3.3, 17.3.3): bit 2
- * enables bus-lock detection, bit 15 RTM debugging. */
-#define DEBUGCTL_BLD     (1ull << 2)
-#define DEBUGCTL_RTM     (1ull << 15)
+/* DR6 bits that must be written 0: neither read-as-1 (DR6_FIXED_1) nor
+ * status; that is bit 12 (SDM vol. 3B 18.2.3) and bits 63:32 (18.2.6). */
+#define DR6_MBZ (~(DR6_FIXED_1 | DR6_STATUS))
 
 #define STEP_MAX         1000000ull
 #define REPLY_MAX        4096
@@ -367,25 +353,29 @@ static bool canonical57(uint64_t v)
 	return (uint64_t)((int64_t)(v << 7) >> 7) == v;
 }
 
+/* The rules are SDM vol. 3B 18.2 (the debug registers), for the virtual CPU
+ * drvisor gives its guests: no bus-lock detection, no RTM debugging. */
 const char *monitor_check_dbg(enum monitor_dbg_reg r, uint64_t val, uint64_t debugctl_mask)
 {
 	switch (r) {
 	case MON_DR0: case MON_DR1: case MON_DR2: case MON_DR3:
-		/* MOV DR0-3 takes any value (SDM vol. 3B 18.2.6) but a
-		 * non-canonical address can never match: refused as a typo. */
+		/* MOV DR0-3 takes any value (18.2.6) but a non-canonical
+		 * address can never match: refused as a typo. */
 		return canonical57(val) ? NULL :
 		       "dr0-dr3 hold linear addresses: value not canonical";
 	case MON_DR6:
-		if (val >> 32)
+		/* Bits 63:32: MOV DR6 #GPs (18.2.6). Bit 12 reads as 0
+		 * (18.2.3); the read-as-1 bits are set by the monitor. */
+		if (val & DR6_HIGH_MASK)
 			return "dr6 bits 63:32 must be 0";
-		return val & DR6_MBZ_LOW ? "dr6 bit 12 is reserved and must be 0" : NULL;
+		return val & DR6_MBZ ? "dr6 bit 12 is reserved and must be 0" : NULL;
 	case MON_DR7:
-		if (val >> 32)
+		/* Bits 63:32: #GP (18.2.6); 11 (RTM, absent), 12, 14, 15
+		 * reserved 0 (18.2.4). R/W = 10b (I/O, with CR4.DE) is fine. */
+		if (val & DR7_HIGH_MASK)
 			return "dr7 bits 63:32 must be 0";
-		if (val & DR7_MBZ_LOW)
-			return "dr7 bits 12, 14 and 15 are reserved and must be 0";
-		return (val & DR7_RTM) && !(debugctl_mask & DEBUGCTL_RTM) ?
-		       "dr7 bit 11 (RTM) is reserved: this vcpu has no RTM debugging" : NULL;
+		return val & DR7_RESERVED_0 ?
+		       "dr7 bits 11, 12, 14 and 15 are reserved and must be 0" : NULL;
 	case MON_DEBUGCTL:
 		return val & ~debugctl_mask ? "reserved IA32_DEBUGCTL bit set" : NULL;
 	default:
@@ -394,14 +384,9 @@ const char *monitor_check_dbg(enum monitor_dbg_reg r, uint64_t val, uint64_t deb
 }
 
 /* The bits of r that read as 1 whatever is written (MOV DR sets them too). */
-static uint64_t dbg_fixed_1(enum monitor_dbg_reg r, uint64_t debugctl_mask)
+static uint64_t dbg_fixed_1(enum monitor_dbg_reg r)
 {
-	if (r == MON_DR7)
-		return DR7_FIXED_1;
-	if (r != MON_DR6)
-		return 0;
-	return DR6_FIXED_1 | (debugctl_mask & DEBUGCTL_BLD ? 0 : DR6_BLD) |
-	       (debugctl_mask & DEBUGCTL_RTM ? 0 : DR6_RTM);
+	return r == MON_DR6 ? DR6_FIXED_1 : r == MON_DR7 ? DR7_FIXED_1 : 0;
 }
 
 /* Map the COUNT token s to a debug register for `dr N`; error otherwise. */
@@ -462,7 +447,7 @@ static void write_dbg(enum monitor_dbg_reg r, const char *s)
 			    (unsigned long long)v, (unsigned long long)mask);
 	else if (why)
 		reply_error("%s: 0x%llx", why, (unsigned long long)v);
-	else if ((why = m.t->set_dbg(m.vcpu, r, v | dbg_fixed_1(r, mask))))
+	else if ((why = m.t->set_dbg(m.vcpu, r, v | dbg_fixed_1(r))))
 		reply_error("cannot write %s of vcpu %u: %s", dbg_names[r], m.vcpu, why);
 	else
 		show_dbg(r);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_target.h"
+#include "arch-x86/dr.h"
 
 struct fake fake;
 
@@ -40,8 +41,8 @@ static const char *f_set_dbg(unsigned vcpu, enum monitor_dbg_reg r, uint64_t val
 {
 	require(vcpu < fake.nvcpu && (unsigned)r < MON_DBG_COUNT);
 	require(!monitor_check_dbg(r, val, fake.debugctl_mask));
-	require(r != MON_DR7 || (val & 0x400));
-	require(r != MON_DR6 || (val & 0xfffe07f0) == 0xfffe07f0);
+	require(r != MON_DR7 || (val & DR7_FIXED_1));
+	require(r != MON_DR6 || (val & DR6_FIXED_1) == DR6_FIXED_1);
 	fake.set_calls++;
 	if (fake.refuse_set)
 		return fake.refuse_set;
