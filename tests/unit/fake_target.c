@@ -83,7 +83,8 @@ static enum monitor_run_state f_run_state(unsigned vcpu)
 	return fake.v[vcpu].state;
 }
 
-/* pause: also the way to cut an asynchronous step short. */
+/* pause: also the way to cut an asynchronous step short; with
+ * pause_ends_step clear the fake forgets to report that. */
 static const char *f_pause(unsigned vcpu)
 {
 	require(vcpu < fake.nvcpu);
@@ -93,6 +94,7 @@ static const char *f_pause(unsigned vcpu)
 	fake.v[vcpu].state = MON_PAUSED;
 	if (fake.step_pending && fake.pause_ends_step)
 		fake_finish_step(fake.step_pending / 2);
+	fake.step_pending = 0;  /* else: cut short, but never reported */
 	return NULL;
 }
 
@@ -117,6 +119,7 @@ static const char *f_step(unsigned vcpu, uint64_t n)
 	fake.step_vcpu = vcpu;
 	fake.step_n = n;
 	fake.step_pending = n;
+	fake.v[vcpu].state = MON_RUNNING;
 	if (fake.step_mode == FAKE_STEP_SYNC)
 		fake_finish_step(n);
 	else if (fake.step_mode == FAKE_STEP_SHORT)

@@ -37,7 +37,8 @@ struct fake {
 	int fail_dbg, fail_reg;     /* get_dbg/get_reg of this index fail (-1: none) */
 	enum fake_step_mode step_mode;
 	uint64_t step_short;
-	bool pause_ends_step;       /* pause during an async step ends it */
+	bool pause_ends_step;       /* pause reports the end of an async step
+	                             * (else it ends it without a report) */
 	bool strict;                /* abort() on a call the contract forbids */
 	unsigned info_n;
 	const char *info[4];
