@@ -1333,10 +1333,14 @@ static void case_random(void)
 				hv_cpuid(0, 0);
 				exits++;
 			} else {
-				/* B0-B3 may be cleared by a hit (SDM vol. 3B 18.2.3):
-				 * start each access with them clear. */
-				if (m_dr6 & 0xf) {
-					m_dr6 &= ~0xfull;
+				/* What a hit leaves of the earlier DR6 bits differs:
+				 * B0-B3 "may" be cleared (SDM vol. 3B 18.2.3), and
+				 * Bochs 2.7 clears BT as well (seen here). So an
+				 * access the model expects to hit starts from a clean
+				 * DR6; one expected not to hit keeps whatever bits the
+				 * last DR6 write left, and must leave them alone. */
+				if (match && m_dr6 != DR6_CLEAN) {
+					m_dr6 = DR6_CLEAN;
 					wr_dr(6, m_dr6);
 				}
 				trap_log_clear();
