@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The debug-register suite (guest-tests/drtest.c, issue 5) on one platform:
+# booted natively (the reference), under drvisor with dr_switch=eager and
+# under drvisor with dr_switch=lazy; the TAP lines of the three runs must be
+# identical, line by line.
+#
+# What may differ: "# " diagnostics (addresses, initial values, counts) are
+# left out of the comparison, and a case the native run skipped for the
+# platform's sake ("# SKIP platform lacks ...", e.g. DR7.GD under QEMU TCG or
+# IA32_DEBUGCTL under either emulator) may pass or skip under drvisor. A
+# native skip whose reason is "running natively" explains nothing about
+# drvisor: that case must pass under drvisor (isolation needs test_hooks=on,
+# which this test sets). A "not ok" anywhere fails the test, natively too:
+# the suite passes natively on every platform here, so a native failure
+# means the reference itself is broken.
+#
+# Every failure is printed (all of them, not just the first), with the
+# diagnostics the program printed for that case; the logs stay in the run
+# dir (build/tests/integration/runs/drtest_compare.PLATFORM/{native,eager,lazy}).
+#
+# usage: drtest_compare.sh PLATFORM      (qemu | bochs-vmx | bochs-svm)
+# env:   DRTEST_EXITS  forced exits of case 9 under drvisor (default 100000;
+#                      the native run always does drtest's default, 100000)
+#        DRTEST_SEED   case 11's seed under drvisor (default: drtest's own,
+#                      which the native run uses; set it only to reproduce)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
+
+platform=${1:?usage: drtest_compare.sh PLATFORM}
+dv_platform_vendor "$platform" >/dev/null # rejects an unknown platform
+exits=${DRTEST_EXITS:-100000}
+rd=$(dv_run_dir "drtest_compare.$platform")
+timeout=150
+[[ $platform == bochs-* ]] && timeout=400
+build=$(dv_build_dir)
+[[ -f $build/guest-tests/drtest.efi ]] || dv_fail "guest test not built: $build/guest-tests/drtest.efi"
+
+failures=0
+problem() { # MESSAGE: one failure, printed now, counted for the verdict
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# tap FILE: the lines compared (CR stripped): from "TAP version 13" on, the
+# plan, the test lines, a bail-out and the closing line; no diagnostics.
+tap() {
+	tr -d '\r' <"$1" | sed -n '/^TAP version 13$/,$p' |
+		grep -a -E '^(ok|not ok) [0-9]+( |$)|^1\.\.[0-9]+$|^Bail out!|^drtest: done$' || true
+}
+
+# case_line FILE N: test line N ("ok N - ..." / "not ok N - ..."), or nothing.
+case_line() {
+	tap "$1" | grep -a -E "^(ok|not ok) $2( |\$)" | head -1 || true
+}
+
+# case_diags FILE N: the "# " lines the program printed for case N (just
+# before its TAP line).
+case_diags() {
+	tr -d '\r' <"$1" | sed -n '/^TAP version 13$/,$p' | awk -v n="$2" '
+		/^(not )?ok [0-9]+/ {
+			split($0, w, " "); num = ($1 == "not") ? w[3] : w[2]
+			if (num == n) { printf "%s", buf; exit }
+			buf = ""; next
+		}
+		/^#/ { buf = buf "    " $0 "\n" }'
+}
+
+# boot MODE: one run into $rd/MODE; checks what the run itself must show.
+boot() {
+	local mode=$1 dir=$rd/$1 st=0
+	mkdir -p "$dir"
+	if [[ $mode == native ]]; then
+		dv_native_esp drtest "$dir/esp"
+	else
+		local args="exits=$exits"
+		[[ -n ${DRTEST_SEED:-} ]] && args+=" seed=$DRTEST_SEED"
+		"$DV_TOOLS/mkesp" --out "$dir/esp" --build "$build" --clean \
+			--cfg monitor=com2 --cfg log_level=info --cfg test_hooks=on \
+			--cfg "dr_switch=$mode" \
+			--cfg 'next=\drvisor\tests\drtest.efi' --cfg "next_args=$args" \
+			--guest drtest >/dev/null
+	fi
+	local start=$SECONDS
+	dv_boot "$platform" "$dir" "$timeout" "$dir/esp" || st=$?
+	echo "drtest $mode on $platform: $((SECONDS - start))s, status $st"
+	local logs=("$dir/com1.log" "$dir/com2.log" "$dir/runner.log")
+	if [[ $st != 0 ]]; then
+		problem "$mode: the machine did not end through the guest's exit port (status $st)"
+		dv_log_tail "${logs[@]}" >&2
+	fi
+	if [[ $mode == native ]]; then
+		dv_has_line "$dir/com1.log" '^drtest: running natively' ||
+			problem "$mode: no 'drtest: running natively' line in $dir/com1.log"
+	else
+		dv_has_line "$dir/com1.log" '^drtest: running under drvisor' ||
+			problem "$mode: no 'drtest: running under drvisor' line in $dir/com1.log"
+		if dv_has_line "$dir/com2.log" 'HOST EXCEPTION|unexpected exit|VMRUN failed|VM entry failed'; then
+			problem "$mode: drvisor reported: $(tr -d '\r' <"$dir/com2.log" |
+				grep -a -m3 -E 'HOST EXCEPTION|unexpected exit|VMRUN failed|VM entry failed' |
+				paste -sd '|')"
+		fi
+		dv_has_line "$dir/com2.log" '^drvisor: stats vcpu0 ' ||
+			problem "$mode: no exit statistics (DV_HC_REPORT_STATS) on the monitor port"
+	fi
+	dv_has_line "$dir/com1.log" '^drtest: done$' ||
+		problem "$mode: no 'drtest: done' line (the program did not finish)"
+	if dv_has_line "$dir/com1.log" '^Bail out!'; then
+		problem "$mode: $(tr -d '\r' <"$dir/com1.log" | grep -a -m1 '^Bail out!')"
+	fi
+}
+
+for mode in native eager lazy; do
+	boot "$mode"
+done
+
+native_log=$rd/native/com1.log
+plan=$(tap "$native_log" | sed -n -E 's/^1\.\.([0-9]+)$/\1/p' | head -1)
+[[ -n $plan ]] || {
+	problem "native: no TAP plan in $native_log"
+	dv_log_tail "$native_log" >&2
+	plan=0
+}
+
+# The reference must pass (or skip) every case.
+for ((n = 1; n <= plan; n++)); do
+	line=$(case_line "$native_log" "$n")
+	if [[ -z $line ]]; then
+		problem "native: no line for case $n"
+	elif [[ $line == "not ok "* ]]; then
+		problem "native (the reference) fails: $line"
+		case_diags "$native_log" "$n" >&2
+	fi
+done
+
+for mode in eager lazy; do
+	log=$rd/$mode/com1.log
+	vplan=$(tap "$log" | sed -n -E 's/^1\.\.([0-9]+)$/\1/p' | head -1)
+	[[ $vplan == "$plan" ]] || problem "$mode: plan 1..${vplan:-none}, native 1..$plan"
+	for ((n = 1; n <= plan; n++)); do
+		nat=$(case_line "$native_log" "$n")
+		vir=$(case_line "$log" "$n")
+		[[ -n $nat ]] || continue # reported above
+		if [[ $vir == "$nat" ]]; then
+			continue
+		fi
+		# ok N - NAME # SKIP REASON: the native run explains a skip or pass
+		# under drvisor only when REASON is the platform's.
+		if [[ $nat =~ ^ok\ $n\ -\ (.*)\ \#\ SKIP\ (.*)$ ]]; then
+			name=${BASH_REMATCH[1]} reason=${BASH_REMATCH[2]}
+			if [[ $reason != "running natively"* ]] &&
+				[[ $vir == "ok $n - $name" || $vir == "ok $n - $name # SKIP "* ]]; then
+				echo "note: $mode case $n: '${vir#"ok $n - $name"}' where native skipped ($reason)"
+				continue
+			fi
+		fi
+		problem "$mode case $n differs from native"
+		echo "    native: $nat" >&2
+		echo "    $mode:  ${vir:-(no line)}" >&2
+		case_diags "$log" "$n" >&2
+	done
+done
+
+if ((failures)); then
+	echo "FAIL: drtest on $platform: $failures failure(s); logs in $rd" >&2
+	exit 1
+fi
+dv_pass "drtest on $platform: native, eager and lazy agree (exits=$exits)"
