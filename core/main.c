@@ -11,6 +11,7 @@
 #include "launch.h"
 #include "log.h"
 #include "memory.h"
+#include "monitor_target.h"
 #include "selftest.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
@@ -102,6 +103,7 @@ uint64_t core_main(struct boot_info *bi)
 		return DV_CORE_FAILED;
 	cpu_features_detect(&boot_cpu_features);
 	banner(bi);
+	monitor_target_init(&monitor_uart);
 	selftest_run(bi->config.selftest);
 	return launch_on_this_cpu(bi);
 }

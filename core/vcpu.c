@@ -4,6 +4,7 @@
 #include "log.h"
 #include "hv_config.h"
 #include "memory.h"
+#include "monitor_target.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
@@ -215,7 +216,8 @@ void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t co
 
 void vcpu_park(struct vcpu *v)
 {
-	log_info("vcpu%u parked", v->id);
+	log_info("vcpu%u parked; the monitor stays available", v->id);
 	log_flush();
-	cpu_halt_forever();
+	for (;;)
+		monitor_poll();
 }

@@ -31,6 +31,15 @@ enum vcpu_reg {
 	VCPU_REG_RIP, VCPU_REG_RSP, VCPU_REG_RFLAGS,
 	VCPU_REG_CR0, VCPU_REG_CR2, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER,
 	VCPU_REG_CPL, VCPU_REG_DR6, VCPU_REG_DR7,
+	/* Segment selectors, read-only: VCPU_REG_SEL + enum guest_seg_index. */
+	VCPU_REG_SEL, VCPU_REG_SEL_LAST = VCPU_REG_SEL + SEG_COUNT - 1,
+};
+
+/* What the monitor asked of a vCPU (core/run_control.c). */
+enum vcpu_run {
+	VCPU_RUN_GO = 0,      /* runs the guest */
+	VCPU_RUN_PAUSED = 1,  /* held in the host between two exits */
+	VCPU_RUN_STEP = 2,    /* executes steps_left more guest instructions, then pauses */
 };
 
 struct vcpu;
@@ -56,6 +65,10 @@ struct vendor_ops {
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, uint32_t error_code);
 	/* Print the guest state the vendor keeps (VMCB/VMCS) on the log. */
 	void (*dump)(struct vcpu *v);
+	/* Arm (or disarm) monitor-owned single-stepping for the next entry:
+	 * the guest executes one instruction, then exits, and the vendor calls
+	 * vcpu_step_event. The guest must not see the mechanism. */
+	void (*set_single_step)(struct vcpu *v, bool on);
 };
 
 /* Offsets the entry loops use (GPR_*, VCPU_DBG in the .asm files). */
@@ -70,6 +83,8 @@ struct vcpu {
 	void *vendor;                   /* struct svm_vcpu or struct vmx_vcpu */
 	uint64_t exits[DV_EXIT_REASON_COUNT];
 	uint64_t exits_total;
+	uint32_t run;                   /* enum vcpu_run */
+	uint64_t steps_left, steps_done;
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
@@ -111,6 +126,14 @@ void vcpu_dump(struct vcpu *v);
 /* Where a stopped vCPU's physical CPU waits for ever; keeps the hypervisor
  * (and later its monitor) alive. Never returns. */
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
+
+/* After every exit, before the next entry: serve the monitor (its input,
+ * and a pause or step it asked for) and arm single-stepping when stepping.
+ * Returns only when the vCPU may enter the guest again or has stopped. */
+void vcpu_service(struct vcpu *v);
+
+/* The vendor saw the end of one monitor-owned step. */
+void vcpu_step_event(struct vcpu *v);
 
 /* Names for the log. */
 const char *exit_reason_name(enum dv_exit_reason r);

@@ -11,6 +11,7 @@
 #include "svm.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
+#include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "arch-x86/nested_paging.h"
@@ -226,6 +227,16 @@ static void svm_run(struct vcpu *v)
 	svm_run_loop(v, (uint64_t)s->vmcb, s->host_save_pa);
 }
 
+static uint64_t svm_selector(const struct vmcb_save *g, unsigned seg)
+{
+	const struct vmcb_segment *by_seg[SEG_COUNT] = {
+		[SEG_ES] = &g->es, [SEG_CS] = &g->cs, [SEG_SS] = &g->ss, [SEG_DS] = &g->ds,
+		[SEG_FS] = &g->fs, [SEG_GS] = &g->gs, [SEG_LDTR] = &g->ldtr, [SEG_TR] = &g->tr,
+	};
+
+	return by_seg[seg]->selector;
+}
+
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg r)
 {
 	const struct vmcb_save *g = &((struct svm_vcpu *)v->vendor)->vmcb->save;
@@ -242,8 +253,9 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg r)
 	case VCPU_REG_CPL: return g->cpl;
 	case VCPU_REG_DR6: return g->dr6;
 	case VCPU_REG_DR7: return g->dr7;
+	default: break;
 	}
-	return 0;
+	return r >= VCPU_REG_SEL && r <= VCPU_REG_SEL_LAST ? svm_selector(g, r - VCPU_REG_SEL) : 0;
 }
 
 static void svm_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
@@ -264,6 +276,7 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
 	 * reloads DR6/DR7 from here: nothing else to invalidate. */
 	case VCPU_REG_DR6: g->dr6 = val; break;
 	case VCPU_REG_DR7: g->dr7 = val; break;
+	default: break;  /* selectors are read-only here */
 	}
 }
 
@@ -274,6 +287,46 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_
 	c->event_inject = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
 	if (exception_has_error_code(vector))
 		c->event_inject |= SVM_EVENT_ERROR_VALID | ((uint64_t)error_code << 32);
+}
+
+/* Monitor-owned stepping without a monitor trap flag: the guest runs with
+ * TF set and its #DB intercepted; svm_step_db hides both again. */
+static void svm_set_single_step(struct vcpu *v, bool on)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+
+	if (on && !s->stepping) {
+		s->step_tf_ours = !(vm->save.rflags & RFLAGS_TF);
+		s->step_dr6 = vm->save.dr6;
+	} else if (!on && s->stepping && s->step_tf_ours) {
+		vm->save.rflags &= ~RFLAGS_TF;
+	}
+	s->stepping = on;
+	if (on)
+		vm->save.rflags |= RFLAGS_TF;
+	if (on)
+		vm->control.intercept_exceptions |= 1u << VEC_DB;
+	else
+		vm->control.intercept_exceptions &= ~(1u << VEC_DB);
+}
+
+void svm_step_db(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+	uint64_t seen = vm->save.dr6 & (DR6_STATUS & ~DR6_BS);
+
+	/* A breakpoint of the guest's own, or its own TF: the guest gets its
+	 * #DB; otherwise the step leaves no trace in DR6. */
+	if (seen || !s->step_tf_ours) {
+		vm->save.dr6 = (s->step_dr6 & ~DR6_STATUS) | seen | (s->step_tf_ours ? 0 : DR6_BS);
+		svm_inject_exception(v, VEC_DB, 0);
+	} else {
+		vm->save.dr6 = s->step_dr6;
+	}
+	s->step_dr6 = vm->save.dr6;
+	vcpu_step_event(v);
 }
 
 static void svm_dump(struct vcpu *v)
@@ -293,4 +346,5 @@ const struct vendor_ops svm_ops = {
 	.write_reg = svm_write_reg,
 	.inject_exception = svm_inject_exception,
 	.dump = svm_dump,
+	.set_single_step = svm_set_single_step,
 };

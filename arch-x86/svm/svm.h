@@ -14,6 +14,9 @@ struct svm_vcpu {
 	uint8_t *msrpm;              /* MSR permission map, SVM_MSRPM_PAGES */
 	bool nrip_save;              /* the CPU reports next RIP on exits */
 	bool lbr_virt;               /* the VMCB carries IA32_DEBUGCTL */
+	bool stepping;               /* monitor-owned single-step armed */
+	bool step_tf_ours;           /* the guest's TF is set by us, not by the guest */
+	uint64_t step_dr6;           /* the guest's DR6 before the step */
 };
 
 /* The VMRUN loop (svm_entry.asm): saves the host's hidden state, then runs
@@ -31,6 +34,9 @@ void svm_skip_instruction(struct vcpu *v, unsigned len);
 /* Set up the debug-register switching for the next VMRUN: DR intercepts
  * armed or not (lazy policy), IA32_DEBUGCTL through the VMCB or by hand. */
 void svm_prepare_entry(struct vcpu *v);
+
+/* A #DB intercepted while the monitor steps the guest. */
+void svm_step_db(struct vcpu *v);
 
 /* Print the VMCB fields that VMRUN's consistency checks read. */
 void svm_dump_vmcb(const struct vmcb *vmcb);

@@ -159,6 +159,9 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 	case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
 		refuse_virt_instruction(v);
 		break;
+	case SVM_EXIT_EXCEPTION_0 + VEC_DB:
+		svm_step_db(v); /* only intercepted while the monitor steps */
+		break;
 	case SVM_EXIT_SHUTDOWN:
 		vcpu_count_exit(v, DV_EXIT_SHUTDOWN);
 		vcpu_guest_shutdown(v, "triple fault");
@@ -187,6 +190,8 @@ int svm_handle_exit(struct vcpu *v)
 		vm->control.exit_int_info & SVM_EVENT_VALID ? vm->control.exit_int_info : 0;
 	dispatch(v, s);
 	vm->save.rax = v->gprs.rax;
+	if (v->state == VCPU_RUNNING)
+		vcpu_service(v);
 	if (v->state != VCPU_RUNNING)
 		return 0;
 	svm_prepare_entry(v);

@@ -79,6 +79,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY 0x4826
 #define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_PREEMPTION_TIMER 0x482e            /* VMX-preemption timer value (B.3.3) */
 /* 32-bit host state (B.3.4) */
 #define VMCS_HOST_SYSENTER_CS 0x4c00
 /* Natural-width control (B.4.1) */
@@ -240,6 +241,8 @@
 #define EXIT_VMXON 27
 #define EXIT_CR_ACCESS 28
 #define EXIT_MOV_DR 29
+#define EXIT_MONITOR_TRAP_FLAG 37
+#define EXIT_PREEMPTION_TIMER 52
 #define EXIT_IO 30
 #define EXIT_RDMSR 31
 #define EXIT_WRMSR 32

@@ -17,6 +17,7 @@
 #include "vmx_insn.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
+#include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "core/hv_config.h"
@@ -202,11 +203,49 @@ void vmx_prepare_entry(struct vcpu *v)
 	struct vmx_vcpu *x = v->vendor;
 	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
 
-	vmcs_write(VMCS_PROC_CONTROLS, x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0));
+	vmcs_write(VMCS_PROC_CONTROLS, x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
+		   (x->stepping && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0));
 	vmcs_write(VMCS_GUEST_DEBUGCTL, v->dbg.guest.debugctl);
 	/* VM exit clears IA32_DEBUGCTL (28.5.1): the loop saves and puts back
 	 * the host's around every entry. */
 	v->dbg.swap_debugctl = 1;
+}
+
+static void vmx_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_code);
+
+/* Monitor-owned stepping: the monitor trap flag where the CPU has it
+ * (SDM vol. 3C 26.5.2); otherwise TF with #DB exiting, hidden again by
+ * vmx_step_db. */
+static void vmx_set_single_step(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = v->vendor;
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+
+	if (!x->ctl.monitor_trap_flag) {
+		if (on && !x->stepping)
+			x->step_tf_ours = !(rflags & RFLAGS_TF);
+		else if (!on && x->stepping && x->step_tf_ours)
+			vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~RFLAGS_TF);
+		if (on)
+			vmcs_write(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_TF);
+		vmcs_write(VMCS_EXCEPTION_BITMAP, on ? 1u << VEC_DB : 0);
+	}
+	x->stepping = on;
+}
+
+void vmx_step_db(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->vendor;
+	/* A #DB that exits leaves DR6 alone; the qualification has its bits
+	 * (SDM vol. 3C 28.2.1, table 28-1). */
+	uint64_t seen = vmread(VMCS_EXIT_QUALIFICATION) & (DR6_STATUS & ~DR6_BS);
+
+	if (seen || !x->step_tf_ours) {
+		v->dbg.guest.dr6 = (v->dbg.guest.dr6 & ~DR6_STATUS) | seen |
+				   (x->step_tf_ours ? 0 : DR6_BS);
+		vmx_inject_exception(v, VEC_DB, 0);
+	}
+	vcpu_step_event(v);
 }
 
 static void vmx_run(struct vcpu *v)
@@ -248,7 +287,10 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg r)
 	case VCPU_REG_CPL: return (vmread(VMCS_GUEST_AR(SEG_SS)) >> SEG_ATTR_DPL_SHIFT) & 3;
 	case VCPU_REG_DR6: return v->dbg.guest.dr6;  /* VMX does not switch DR6 */
 	case VCPU_REG_DR7: return vmread(VMCS_GUEST_DR7);
+	default: break;
 	}
+	if (r >= VCPU_REG_SEL && r <= VCPU_REG_SEL_LAST)
+		return vmread(VMCS_GUEST_SEL(r - VCPU_REG_SEL));
 	return 0;
 }
 
@@ -276,6 +318,7 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
 	case VCPU_REG_CPL: break;   /* follows SS.DPL; not writable on its own */
 	case VCPU_REG_DR6: v->dbg.guest.dr6 = val; break;
 	case VCPU_REG_DR7: vmcs_write(VMCS_GUEST_DR7, val); break;
+	default: break;  /* selectors are read-only here */
 	}
 }
 
@@ -311,4 +354,5 @@ const struct vendor_ops vmx_ops = {
 	.write_reg = vmx_write_reg,
 	.inject_exception = vmx_inject_exception,
 	.dump = vmx_dump,
+	.set_single_step = vmx_set_single_step,
 };

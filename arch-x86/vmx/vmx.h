@@ -30,6 +30,8 @@ struct vmx_vcpu {
 	 * own exactly the bits these constrain. */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t cr0_before, cr4_before;   /* the host's, put back by vmx_disable */
+	bool stepping;               /* monitor-owned single-step armed */
+	bool step_tf_ours;           /* without MTF: the guest's TF is set by us */
 };
 
 /* What vmx_run_loop returns (vmx_entry.asm uses the same numbers). */
@@ -62,6 +64,9 @@ uint64_t vmx_guest_cr4(void);
 /* Advance the guest's RIP past the instruction that exited (SDM vol. 3C
  * 28.2.5) and drop the STI/MOV SS blocking it may have set. */
 void vmx_skip_instruction(struct vcpu *v);
+
+/* A #DB exit while the monitor steps the guest without MTF. */
+void vmx_step_db(struct vcpu *v);
 
 /* Set up the debug-register switching for the next VM entry: MOV-DR
  * exiting armed or not (lazy policy), the guest's IA32_DEBUGCTL. */

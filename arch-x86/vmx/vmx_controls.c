@@ -22,7 +22,8 @@ static const struct ctl_bit pin_bits[] = {
 	FORBID(PIN_EXTERNAL_INTERRUPT_EXITING, "external-interrupt exiting"),
 	FORBID(PIN_NMI_EXITING, "NMI exiting"),
 	FORBID(PIN_VIRTUAL_NMIS, "virtual NMIs"),
-	FORBID(PIN_PREEMPTION_TIMER, "VMX-preemption timer"),
+	/* The monitor's guarantee of a timely exit (vmx_setup.c). */
+	OPT(PIN_PREEMPTION_TIMER),
 	FORBID(PIN_POSTED_INTERRUPTS, "process posted interrupts"),
 	END,
 };
@@ -49,6 +50,8 @@ static const struct ctl_bit proc_bits[] = {
 	 * entry (vmx_prepare_entry) where mov_dr_exiting says it may. */
 	FORBID(PROC_MOV_DR_EXITING, "MOV-DR exiting"),
 	FORBID(PROC_UNCONDITIONAL_IO_EXITING, "unconditional I/O exiting"),
+	/* Off here; the monitor's step turns it on per entry where
+	 * monitor_trap_flag says it may (vmx_prepare_entry). */
 	FORBID(PROC_MONITOR_TRAP_FLAG, "monitor trap flag"),
 	FORBID(PROC_MONITOR_EXITING, "MONITOR exiting"),
 	FORBID(PROC_PAUSE_EXITING, "PAUSE exiting"),
@@ -164,5 +167,6 @@ const char *vmx_choose_controls(const struct vmx_caps *caps, struct vmx_controls
 	    (why = adjust(t ? caps->true_entry : caps->entry, entry_bits, &out->entry)))
 		return why;
 	out->mov_dr_exiting = ((t ? caps->true_proc : caps->proc) >> 32) & PROC_MOV_DR_EXITING;
+	out->monitor_trap_flag = ((t ? caps->true_proc : caps->proc) >> 32) & PROC_MONITOR_TRAP_FLAG;
 	return choose_ept(caps->ept_vpid, out);
 }

@@ -26,6 +26,7 @@ struct vmx_controls {
 	bool ept_1g_pages;                       /* 1 GiB EPT leaves allowed */
 	uint8_t invept_type;                     /* INVEPT_*_CONTEXT, 0 when INVEPT is absent */
 	bool mov_dr_exiting;                     /* MOV-DR exiting may be turned on (lazy policy) */
+	bool monitor_trap_flag;                  /* MTF may be turned on (monitor's step) */
 };
 
 /* Fill out from caps: every control drvisor needs set, every control it

@@ -256,6 +256,19 @@ static void handle_init(struct vcpu *v)
 }
 
 /* The guest sees no VMX: its VMX instructions get #UD, as on such a CPU. */
+/* Only #DB is in the exception bitmap, and only while the monitor steps
+ * the guest without MTF. */
+static void handle_exception(struct vcpu *v)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+
+	if ((info & INTR_INFO_VECTOR_MASK) == VEC_DB) {
+		vmx_step_db(v);
+		return;
+	}
+	vcpu_unexpected_exit(v, "vmx exception exit, interruption info", info);
+}
+
 static void refuse_virt_instruction(struct vcpu *v)
 {
 	vcpu_count_exit(v, DV_EXIT_VIRT_INSTRUCTION);
@@ -276,6 +289,12 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 		vmx_skip_instruction(v);
 		break;
 	case EXIT_MOV_DR: debugreg_guest_access(v); break; /* lazy: re-executed, now direct */
+	case EXIT_EXCEPTION_NMI: handle_exception(v); break;
+	case EXIT_MONITOR_TRAP_FLAG: vcpu_step_event(v); break;
+	case EXIT_PREEMPTION_TIMER:
+		/* Only there so that the monitor is served (vcpu_service). */
+		vcpu_count_exit(v, DV_EXIT_PREEMPTION_TIMER);
+		break;
 	case EXIT_RDMSR: handle_msr(v, false); break;
 	case EXIT_WRMSR: handle_msr(v, true); break;
 	case EXIT_IO: handle_io(v); break;
@@ -311,6 +330,8 @@ int vmx_handle_exit(struct vcpu *v)
 	}
 	reinject_interrupted_event();
 	dispatch(v, reason & EXIT_REASON_BASIC_MASK);
+	if (v->state == VCPU_RUNNING)
+		vcpu_service(v);
 	if (v->state != VCPU_RUNNING)
 		return 0;
 	vmx_prepare_entry(v);

@@ -183,6 +183,19 @@ static void setup_guest_segments(const struct guest_state *gs)
 
 /* The guest's CR0/CR4 with VMX's fixed bits forced; the read shadows keep
  * the values it had, so what it reads back is unchanged. */
+/* The VMX-preemption timer counts down once every 2^IA32_VMX_MISC[4:0]
+ * TSC ticks (SDM vol. 3C 26.5.1) from this value, reloaded at every entry:
+ * a guest that causes no exit still leaves the host every ~2M TSC ticks
+ * (under a millisecond at real clock rates), so the monitor answers in
+ * time. */
+#define PREEMPTION_PERIOD_TSC (1ull << 21)
+#define VMX_MISC_TIMER_RATE_MASK 0x1f
+
+static uint64_t preemption_timer_value(void)
+{
+	return PREEMPTION_PERIOD_TSC >> (rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_TIMER_RATE_MASK);
+}
+
 static void setup_guest_registers(const struct vmx_vcpu *x, const struct guest_state *gs)
 {
 	vmcs_write(VMCS_GUEST_CR0, (gs->cr0 | x->cr0_fixed0) & x->cr0_fixed1);
@@ -203,6 +216,8 @@ static void setup_guest_registers(const struct vmx_vcpu *x, const struct guest_s
 	 * before the late launch. IA32_DEBUGCTL is virtualized and rewritten
 	 * before every entry (vmx_prepare_entry). */
 	vmcs_write(VMCS_GUEST_DR7, gs->dr7);
+	if (x->ctl.pin & PIN_PREEMPTION_TIMER)
+		vmcs_write(VMCS_PREEMPTION_TIMER, preemption_timer_value());
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);

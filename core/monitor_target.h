@@ -1,0 +1,16 @@
+/* The monitor's view of the real hypervisor (core/monitor.h's target),
+ * and its serial port. */
+#ifndef DRVISOR_CORE_MONITOR_TARGET_H
+#define DRVISOR_CORE_MONITOR_TARGET_H
+
+#include "drivers/uart16550.h"
+
+/* Start the monitor on u, acting on the vCPUs. Call once, before the
+ * first guest entry. */
+void monitor_target_init(const struct uart *u);
+
+/* Feed every byte the monitor's UART has received to the monitor. Cheap
+ * when nothing arrived (one port read); a no-op before init. */
+void monitor_poll(void);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * Run control: the monitor's pause, cont and step, carried out between two
+ * exits of the vCPU. A paused vCPU stays in vcpu_service, polling the
+ * monitor, until it may go on; a stepping one enters the guest with the
+ * vendor's single-step armed and counts the step events.
+ */
+#include "run_control.h"
+#include "monitor.h"
+#include "monitor_target.h"
+
+const char *run_pause(struct vcpu *v)
+{
+	if (v->state != VCPU_RUNNING)
+		return "the vCPU is stopped";
+	if (v->run == VCPU_RUN_STEP)
+		monitor_step_done(v->id, v->steps_done);
+	v->run = VCPU_RUN_PAUSED;
+	return 0;
+}
+
+const char *run_cont(struct vcpu *v)
+{
+	if (v->state != VCPU_RUNNING)
+		return "the vCPU is stopped";
+	v->run = VCPU_RUN_GO;
+	return 0;
+}
+
+const char *run_step(struct vcpu *v, uint64_t n)
+{
+	if (v->state != VCPU_RUNNING)
+		return "the vCPU is stopped";
+	v->steps_left = n;
+	v->steps_done = 0;
+	v->run = VCPU_RUN_STEP;
+	return 0;
+}
+
+void vcpu_step_event(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_MONITOR_TRAP);
+	if (v->run != VCPU_RUN_STEP)
+		return;
+	v->steps_done++;
+	if (--v->steps_left)
+		return;
+	v->run = VCPU_RUN_PAUSED;
+	monitor_step_done(v->id, v->steps_done);
+}
+
+void vcpu_service(struct vcpu *v)
+{
+	monitor_poll();
+	while (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
+		monitor_poll();
+	if (v->state == VCPU_RUNNING)
+		v->ops->set_single_step(v, v->run == VCPU_RUN_STEP);
+}
