@@ -35,7 +35,7 @@ start_sim() {
 	"$sim" "$work/$name.sock" --log "$work/$name.log" "$@" &
 	pids+=("$!")
 	for ((i = 0; i < 100; i++)); do
-		[[ -S $work/$name.sock ]] && return 0
+		[[ -S $work/$name.sock || -c $work/$name.sock ]] && return 0
 		sleep 0.05
 	done
 	fail "monitor_sim $name did not start"
@@ -146,6 +146,23 @@ check 0 "dr7=0x0000000000000400" "" --get-dr7
 sleep 0.2
 grep -q "mode=human" "$work/machine.log" && fail "drvctl switched a machine-mode monitor to human"
 echo "ok: machine mode kept"
+
+# A serial device (a pseudo-terminal standing in for one): termios raw mode,
+# --baud, the same protocol.
+start_sim pty --pty
+set +e
+out=$("$drvctl" --device="$work/pty.sock" --baud=115200 --set-dr3=0x3000 --get-dr3 2>"$work/stderr")
+rc=$?
+set -e
+[[ $rc == 0 && $out == "dr3=0x0000000000003000
+dr3=0x0000000000003000" ]] || fail "drvctl --device: exit $rc, stdout '$out', stderr $(<"$work/stderr")"
+echo "ok (0): drvctl --device=PTY --set-dr3=0x3000 --get-dr3"
+set +e
+"$drvctl" --device="$work/pty.sock" --baud=12345 --get-dr3 2>"$work/stderr"
+rc=$?
+set -e
+[[ $rc == 2 && $(<"$work/stderr") == *"--baud=12345"* ]] || fail "--baud=12345: exit $rc"
+echo "ok (2): drvctl --device=PTY --baud=12345"
 
 # No reply: exit 3 after the timeout.
 start_sim silent --silent

@@ -3,8 +3,10 @@
  * target (fake_target.c), served on a UNIX socket the way QEMU serves a
  * serial port -- the end-to-end partner of drvctl without a hypervisor.
  *
- * usage: monitor_sim SOCKET [--log FILE] [--machine] [--silent]
+ * usage: monitor_sim SOCKET [--log FILE] [--machine] [--silent] [--pty]
  *   --log FILE  append everything the monitor writes to FILE
+ *   --pty       serve a pseudo-terminal instead, SOCKET becoming a symlink
+ *               to its slave device (a stand-in for a serial port)
  *   --machine   start the monitor in machine mode
  *   --silent    read but never answer (for drvctl's timeout)
  *
@@ -14,8 +16,10 @@
  * (10 ms) after it starts, as it would from the hypervisor's exit loop.
  * Runs until killed.
  */
+#define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 #include "core/monitor.h"
 #include "fake_target.h"
@@ -43,7 +48,7 @@ static void sink(const char *text, size_t len)
 		const char *out = text[i] == '\n' ? "\r\n" : &text[i];
 		size_t n = text[i] == '\n' ? 2 : 1;
 
-		if (send(client, out, n, MSG_NOSIGNAL) != (ssize_t)n)
+		if (write(client, out, n) != (ssize_t)n)
 			break;
 	}
 }
@@ -67,8 +72,36 @@ static int listen_at(const char *path)
 	return fd;
 }
 
-/* Serve one connection until the client hangs up. */
-static void serve(int fd, bool silent)
+/* Open a pseudo-terminal and link path to its slave; returns the master.
+ * The slave stays open here too (closed by nobody), so that the master
+ * never sees a hang-up between two clients. */
+static int open_pty(const char *path)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY), s;
+	const char *name;
+	struct termios t;
+
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m))) {
+		perror("monitor_sim: pty");
+		exit(1);
+	}
+	s = open(name, O_RDWR | O_NOCTTY);
+	if (s < 0 || tcgetattr(s, &t) < 0) {
+		perror("monitor_sim: pty slave");
+		exit(1);
+	}
+	cfmakeraw(&t);          /* no echo of the monitor's own output */
+	tcsetattr(s, TCSANOW, &t);
+	unlink(path);
+	if (symlink(name, path) < 0) {
+		perror("monitor_sim: symlink");
+		exit(1);
+	}
+	return m;
+}
+
+/* Serve one connection until the client hangs up (a pty: forever). */
+static void serve(int fd, bool silent, bool pty)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	unsigned char buf[256];
@@ -87,6 +120,10 @@ static void serve(int fd, bool silent)
 		if (r <= 0)
 			continue;
 		n = read(fd, buf, sizeof(buf));
+		if (n <= 0 && pty) {    /* no slave open now: EIO, POLLHUP */
+			usleep(10000);
+			continue;
+		}
 		if (n <= 0)
 			break;
 		for (i = 0; i < n && !silent; i++)
@@ -98,11 +135,11 @@ static void serve(int fd, bool silent)
 
 int main(int argc, char **argv)
 {
-	bool silent = false, machine = false;
+	bool silent = false, machine = false, pty = false;
 	int i, lfd, fd;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: monitor_sim SOCKET [--log FILE] [--machine] [--silent]\n");
+		fprintf(stderr, "usage: monitor_sim SOCKET [--log FILE] [--machine] [--silent] [--pty]\n");
 		return 2;
 	}
 	for (i = 2; i < argc; i++) {
@@ -110,9 +147,12 @@ int main(int argc, char **argv)
 			silent = true;
 		else if (strcmp(argv[i], "--machine") == 0)
 			machine = true;
+		else if (strcmp(argv[i], "--pty") == 0)
+			pty = true;
 		else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
 			logf = fopen(argv[++i], "a");
 	}
+	signal(SIGPIPE, SIG_IGN);
 	fake_reset();
 	fake.strict = true;
 	fake.step_mode = FAKE_STEP_ASYNC;
@@ -123,10 +163,12 @@ int main(int argc, char **argv)
 	if (machine)
 		for (const char *s = "mode machine\n"; *s; s++)
 			monitor_input((unsigned char)*s);
+	if (pty)
+		serve(open_pty(argv[1]), silent, true);
 	lfd = listen_at(argv[1]);
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
-			serve(fd, silent);
+			serve(fd, silent, false);
 	}
 }
