@@ -23,13 +23,19 @@
 #                      the native run always does drtest's default, 100000)
 #        DRTEST_SEED   case 11's seed under drvisor (default: drtest's own,
 #                      which the native run uses; set it only to reproduce)
+#        DRTEST_REJUDGE=1  compare the logs of the last run again, no boots
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
 platform=${1:?usage: drtest_compare.sh PLATFORM}
 dv_platform_vendor "$platform" >/dev/null # rejects an unknown platform
 exits=${DRTEST_EXITS:-100000}
-rd=$(dv_run_dir "drtest_compare.$platform")
+if [[ -n ${DRTEST_REJUDGE:-} ]]; then # judge the last run's logs again, no boots
+	rd=$(dv_build_dir)/tests/integration/runs/drtest_compare.$platform
+	[[ -d $rd ]] || dv_fail "no earlier run in $rd"
+else
+	rd=$(dv_run_dir "drtest_compare.$platform")
+fi
 timeout=150
 [[ $platform == bochs-* ]] && timeout=400
 build=$(dv_build_dir)
@@ -65,7 +71,7 @@ case_diags() {
 		/^#/ { buf = buf "    " $0 "\n" }'
 }
 
-# boot MODE: one run into $rd/MODE; checks what the run itself must show.
+# boot MODE: one run into $rd/MODE.
 boot() {
 	local mode=$1 dir=$rd/$1 st=0
 	mkdir -p "$dir"
@@ -83,11 +89,15 @@ boot() {
 	local start=$SECONDS
 	dv_boot "$platform" "$dir" "$timeout" "$dir/esp" || st=$?
 	echo "drtest $mode on $platform: $((SECONDS - start))s, status $st"
-	local logs=("$dir/com1.log" "$dir/com2.log" "$dir/runner.log")
 	if [[ $st != 0 ]]; then
 		problem "$mode: the machine did not end through the guest's exit port (status $st)"
-		dv_log_tail "${logs[@]}" >&2
+		dv_log_tail "$dir/com1.log" "$dir/com2.log" "$dir/runner.log" >&2
 	fi
+}
+
+# check_run MODE: what the run's own logs must show.
+check_run() {
+	local mode=$1 dir=$rd/$1
 	if [[ $mode == native ]]; then
 		dv_has_line "$dir/com1.log" '^drtest: running natively' ||
 			problem "$mode: no 'drtest: running natively' line in $dir/com1.log"
@@ -110,7 +120,8 @@ boot() {
 }
 
 for mode in native eager lazy; do
-	boot "$mode"
+	[[ -n ${DRTEST_REJUDGE:-} ]] || boot "$mode"
+	check_run "$mode"
 done
 
 native_log=$rd/native/com1.log
@@ -143,13 +154,16 @@ for mode in eager lazy; do
 		if [[ $vir == "$nat" ]]; then
 			continue
 		fi
-		# ok N - NAME # SKIP REASON: the native run explains a skip or pass
-		# under drvisor only when REASON is the platform's.
+		# ok N - NAME # SKIP REASON natively: under drvisor the case may
+		# pass; it may skip too only when REASON is the platform's.
 		if [[ $nat =~ ^ok\ $n\ -\ (.*)\ \#\ SKIP\ (.*)$ ]]; then
 			name=${BASH_REMATCH[1]} reason=${BASH_REMATCH[2]}
-			if [[ $reason != "running natively"* ]] &&
-				[[ $vir == "ok $n - $name" || $vir == "ok $n - $name # SKIP "* ]]; then
-				echo "note: $mode case $n: '${vir#"ok $n - $name"}' where native skipped ($reason)"
+			if [[ $vir == "ok $n - $name" ]]; then
+				echo "note: $mode case $n passes where native skipped ($reason)"
+				continue
+			fi
+			if [[ $reason != "running natively"* && $vir == "ok $n - $name # SKIP "* ]]; then
+				echo "note: $mode case $n:${vir#"ok $n - $name"} where native skipped ($reason)"
 				continue
 			fi
 		fi
