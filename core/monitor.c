@@ -42,7 +42,17 @@
  *   stats reset         reset ok
  *   pause / cont        paused ok / running ok
  *   step [N]            stepped=N rip=0x%016 ok  (after the step has ended)
- *   mode [machine|human] mode=M previous=P ok (a switch replies in the new mode)
+ *   mode                mode=M ok
+ *   mode machine|human  mode=M previous=P ok  (in the new mode)
+ *
+ * Writes (monitor_check_dbg, SDM vol. 3B 18.2): DR6/DR7 bits 63:32 and their
+ * reserved-0 bits (DR6 bit 12; DR7 bits 11, 12, 14, 15) are refused, so is
+ * a DR0-3 address that is not canonical and an IA32_DEBUGCTL bit outside the
+ * target's mask. The read-as-1 bits (DR6 4-11 and 16-31, DR7 bit 10) are set
+ * as MOV DR sets them: `dr 7 0` disarms everything and reads back 0x400.
+ *
+ * A step's reply waits for the target's monitor_step_done; meanwhile only
+ * Ctrl-C is read (once: cut the step short via pause; twice: stop waiting).
  *
  * Every error is one line and changes nothing: the command is checked whole
  * before anything is written, and a reply is built whole before it is sent.
