@@ -38,6 +38,7 @@
 #define DEBUGCTL_GUEST_SUPPORTED (DEBUGCTL_LBR | DEBUGCTL_BTF)
 
 #define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
 #define RFLAGS_RF (1ull << 16)
 
 #endif

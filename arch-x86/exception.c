@@ -2,6 +2,7 @@
 #include "exception.h"
 #include "cpu.h"
 #include "core/debugreg.h"
+#include "core/irq_forward.h"
 #include "core/log.h"
 #include "core/memory.h"
 
@@ -65,6 +66,16 @@ void exception_dispatch(struct exception_frame *f)
 {
 	if (f->vector == VEC_DB && debugreg_host_db())
 		return; /* the host's own watchpoint: a trap, execution goes on */
+	/* Interrupts reach the host only in the window the SVM exit path
+	 * opens to accept them for the guest (core/irq_forward.h). */
+	if (f->vector >= VEC_FIRST_INTERRUPT) {
+		irq_forward_record((unsigned)f->vector);
+		return;
+	}
+	if (f->vector == VEC_NMI) {
+		irq_forward_record_nmi();
+		return;
+	}
 
 	const char *name = f->vector < VEC_FIRST_INTERRUPT ? exception_names[f->vector]
 							   : "unexpected interrupt";

@@ -17,9 +17,11 @@
 #include "arch-x86/nested_paging.h"
 #include "arch-x86/paging.h"
 #include "core/hv_config.h"
+#include "core/irq_forward.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/string.h"
 
 #define GUEST_ASID 1                 /* ASID 0 is the host's (APM vol. 2 15.16) */
 
@@ -121,12 +123,33 @@ static bool alloc_structures(struct svm_vcpu *s)
 	return true;
 }
 
+/* Workaround for a QEMU 7.2 TCG bug, applied only under that emulator
+ * (CPUID signature "TCGTCGTCGTCG"): a VMRUN whose VMCB holds a virtual
+ * interrupt (V_IRQ) aborts QEMU itself ("tcg_handle_interrupt: assertion
+ * failed: (qemu_mutex_iothread_locked())", reproduced here). Interrupts are
+ * then left to go straight to the guest, and the monitor is served only on
+ * the guest's own exits (docs/emulator-quirks.md). */
+static bool qemu_tcg_virq_bug(void)
+{
+	const struct cpu_features *f = &boot_cpu_features;
+
+	return f->hypervisor_present && !memcmp(f->hypervisor_sig, "TCGTCGTCGTCG", 12);
+}
+
 static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 {
 	struct vmcb_control *c = &s->vmcb->control;
 
+	/* Physical interrupts exit (masked by the host's IF, which the VMRUN
+	 * loop sets, not by the guest's: V_INTR_MASKING) so that a guest
+	 * spinning with interrupts off still lets the monitor in; the host
+	 * then hands each one on as a virtual interrupt (svm_forward_irq). */
 	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN;
+	if (s->forward_irqs) {
+		c->intercept_misc1 |= SVM_INTERCEPT_INTR;
+		c->vintr = SVM_VINTR_MASKING;
+	}
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1); the rest of
 	 * the SVM instructions too: the guest gets #UD, there is no nesting. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -201,11 +224,38 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	}
 	s->nrip_save = boot_cpu_features.nrip_save;
 	s->lbr_virt = boot_cpu_features.lbr_virt;
+	s->forward_irqs = !qemu_tcg_virq_bug();
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
 	v->vendor = s;
 	svm_prepare_entry(v);
 	return true;
+}
+
+/* Hand the interrupts the host took for the guest on, one at a time and
+ * only when the guest can take one (RFLAGS.IF set, no STI/MOV SS shadow,
+ * no other event queued), as event injections: exactly what the CPU would
+ * have delivered, the real APIC having already arbitrated priorities. While
+ * more wait, a virtual interrupt with the VINTR intercept makes the guest
+ * exit as soon as it can take the next one (APM vol. 2 15.21.4), the way an
+ * interrupt window works; its vector is never delivered. An NMI goes first.
+ * While the monitor steps the guest, they wait. */
+static void svm_forward_irq(struct vmcb *vm)
+{
+	struct vmcb_control *c = &vm->control;
+	bool can_take = (vm->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1);
+	int vec;
+
+	c->vintr = SVM_VINTR_MASKING;
+	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi())
+		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
+	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next()) >= 0)
+		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | (uint64_t)vec;
+	if (irq_forward_pending()) {
+		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
+		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	}
 }
 
 void svm_prepare_entry(struct vcpu *v)
@@ -218,6 +268,8 @@ void svm_prepare_entry(struct vcpu *v)
 	if (s->lbr_virt)
 		vm->save.dbgctl = v->dbg.guest.debugctl;
 	v->dbg.swap_debugctl = !s->lbr_virt;
+	if (s->forward_irqs && !s->stepping)
+		svm_forward_irq(vm);
 }
 
 static void svm_run(struct vcpu *v)

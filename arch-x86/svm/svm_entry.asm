@@ -21,7 +21,9 @@
 ;     the host save area instead of disabling breakpoints) from arming
 ;     anything early.
 ; The host runs with GIF = 0 from the first CLGI on: no interrupts or NMIs
-; reach the host, physical interrupts are taken in guest mode by the guest.
+; reach the host, except in the window svm_exit.c opens after an INTR exit
+; to accept them for the guest. RFLAGS.IF is 1 only across VMRUN, where
+; (V_INTR_MASKING) it makes physical interrupts exit the guest.
 ;
 ; Host stack while the loop runs (RSP is restored by #VMEXIT from the host
 ; save area, so these slots survive the guest):
@@ -121,7 +123,9 @@ svm_run_loop:
 	LOAD_GUEST_GPRS
 	mov rax, [rsp + SLOT_GUEST_VMCB]
 	vmload                          ; [rax]
-	vmrun                           ; [rax]
+	sti                             ; GIF is 0: nothing reaches the host, but
+	vmrun                           ; [rax]   with V_INTR_MASKING the host's IF
+	cli                             ; lets physical interrupts exit the guest
 	vmsave                          ; [rax]
 	mov rax, [rsp + SLOT_VCPU]
 	SAVE_GUEST_GPRS

@@ -116,6 +116,15 @@ static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
 	v->ops->inject_exception(v, VEC_GP, 0);
 }
 
+/* A physical interrupt arrived while the guest ran: let the host accept it
+ * (GIF and IF open for one instruction; the host IDT records the vector,
+ * core/irq_forward.h) so that svm_prepare_entry can hand it to the guest. */
+static void take_interrupts(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_INTERRUPT);
+	__asm__ volatile("sti; stgi; nop; clgi; cli" : : : "memory");
+}
+
 static void refuse_virt_instruction(struct vcpu *v)
 {
 	vcpu_count_exit(v, DV_EXIT_VIRT_INSTRUCTION);
@@ -136,6 +145,14 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 	uint64_t code = s->vmcb->control.exit_code;
 
 	switch (code) {
+	case SVM_EXIT_INTR:
+		take_interrupts(v);
+		break;
+	case SVM_EXIT_VINTR:
+		/* The guest can take an interrupt again: svm_prepare_entry
+		 * injects the next one the host holds for it. */
+		vcpu_count_exit(v, DV_EXIT_INTERRUPT);
+		break;
 	case SVM_EXIT_CPUID:
 		vcpu_count_exit(v, DV_EXIT_CPUID);
 		vcpu_emulate_cpuid(v);

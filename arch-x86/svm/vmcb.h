@@ -94,6 +94,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 /* intercept_misc1 (APM vol. 2 B, vector 3) */
 #define SVM_INTERCEPT_INTR (1u << 0)
 #define SVM_INTERCEPT_NMI (1u << 1)
+#define SVM_INTERCEPT_VINTR (1u << 4)
 #define SVM_INTERCEPT_INIT (1u << 3)
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_INVD (1u << 22)
@@ -118,6 +119,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_INIT 0x063
+#define SVM_EXIT_VINTR 0x064
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_INVLPGA 0x07a
@@ -146,12 +148,21 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
 /* Event injection (APM vol. 2 15.20, figure 15-4). */
 #define SVM_EVENT_VALID (1ull << 31)
+#define SVM_EVENT_TYPE_INTR (0ull << 8)
+#define SVM_EVENT_TYPE_NMI (2ull << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
 #define SVM_EVENT_ERROR_VALID (1ull << 11)
 
 /* DR intercepts: bits 15:0 reads of DRn, 31:16 writes (APM vol. 2 15.12.2). */
 #define SVM_INTERCEPT_DR0_3_RW 0x000f000fu
 #define SVM_EXIT_DR_LAST 0x03f
+
+/* VINTR (APM vol. 2 15.21.1, B): the virtual interrupt and its masking. */
+#define SVM_VINTR_V_IRQ (1ull << 8)
+#define SVM_VINTR_PRIO_SHIFT 16
+#define SVM_VINTR_IGN_TPR (1ull << 20)
+#define SVM_VINTR_MASKING (1ull << 24)
+#define SVM_VINTR_VECTOR_SHIFT 32
 
 #define SVM_LBR_VIRT_ENABLE (1ull << 0)
 #define SVM_NP_ENABLE (1ull << 0)
