@@ -11,6 +11,8 @@
 #include "arch-x86/paging.h"
 #include <stddef.h>
 
+_Static_assert(offsetof(struct guest_gprs, rcx) == 8 && offsetof(struct guest_gprs, r15) == 112,
+	       "GPR_* in guest_gprs.inc");
 _Static_assert(offsetof(struct vcpu, dbg) == VCPU_OFFSET_DBG, "VCPU_DBG in debugreg.inc");
 _Static_assert(offsetof(struct vcpu_debug, host) == 56, "DBG_HOST in debugreg.inc");
 _Static_assert(offsetof(struct vcpu_debug, host_rflags) == 112, "DBG_HOST_RFLAGS");

@@ -36,21 +36,7 @@
 bits 64
 default rel
 
-%define GPR_RAX 0
-%define GPR_RCX 8
-%define GPR_RDX 16
-%define GPR_RBX 24
-%define GPR_RBP 32
-%define GPR_RSI 40
-%define GPR_RDI 48
-%define GPR_R8  56
-%define GPR_R9  64
-%define GPR_R10 72
-%define GPR_R11 80
-%define GPR_R12 88
-%define GPR_R13 96
-%define GPR_R14 104
-%define GPR_R15 112
+%include "arch-x86/guest_gprs.inc"
 
 %include "arch-x86/debugreg.inc"
 
@@ -61,41 +47,6 @@ default rel
 extern svm_handle_exit
 global svm_run_loop
 
-; Load every guest GPR except RAX/RSP from the gprs block at rax.
-%macro LOAD_GUEST_GPRS 0
-	mov rcx, [rax + GPR_RCX]
-	mov rdx, [rax + GPR_RDX]
-	mov rbx, [rax + GPR_RBX]
-	mov rbp, [rax + GPR_RBP]
-	mov rsi, [rax + GPR_RSI]
-	mov rdi, [rax + GPR_RDI]
-	mov r8,  [rax + GPR_R8]
-	mov r9,  [rax + GPR_R9]
-	mov r10, [rax + GPR_R10]
-	mov r11, [rax + GPR_R11]
-	mov r12, [rax + GPR_R12]
-	mov r13, [rax + GPR_R13]
-	mov r14, [rax + GPR_R14]
-	mov r15, [rax + GPR_R15]
-%endmacro
-
-; Store every guest GPR except RAX/RSP into the gprs block at rax.
-%macro SAVE_GUEST_GPRS 0
-	mov [rax + GPR_RCX], rcx
-	mov [rax + GPR_RDX], rdx
-	mov [rax + GPR_RBX], rbx
-	mov [rax + GPR_RBP], rbp
-	mov [rax + GPR_RSI], rsi
-	mov [rax + GPR_RDI], rdi
-	mov [rax + GPR_R8],  r8
-	mov [rax + GPR_R9],  r9
-	mov [rax + GPR_R10], r10
-	mov [rax + GPR_R11], r11
-	mov [rax + GPR_R12], r12
-	mov [rax + GPR_R13], r13
-	mov [rax + GPR_R14], r14
-	mov [rax + GPR_R15], r15
-%endmacro
 
 section .text
 
