@@ -1,0 +1,406 @@
+/*
+ * montest: the guest half of the monitor's integration test (issue 6),
+ * driven by tests/integration/monitor_run.sh through drvctl on drvisor's
+ * monitor port. It runs only under drvisor (natively nobody answers).
+ *
+ * The runner and the guest talk through the guest's own debug registers:
+ * the runner writes a magic value into a DR through the monitor, the guest
+ * polls that DR. Before each phase the guest prints a line the runner waits
+ * for; every wait is bounded (MT_WAIT_S seconds of TSC, calibrated against
+ * the firmware's Stall) and a timeout is a "not ok" naming what did not come.
+ *
+ *   phase 1 (dr-readback)  waits for DR0 == MT_MAGIC_A (written by the
+ *            runner), then writes DR1 = &mt_dr1_target and DR7 = MT_GUEST_DR7
+ *            itself and prints them; the runner reads them back through the
+ *            monitor and acknowledges with DR2 = MT_MAGIC_A_ACK.
+ *   phase 2 (watchpoint)   prints the address of a 4-byte variable; the runner
+ *            arms DR0 = that address, DR7 = MT_WATCH_DR7 (L0, R/W0 = 01,
+ *            LEN0 = 11) through the monitor; once the guest reads them back it
+ *            writes the variable: one #DB at the instruction after the store
+ *            with DR6 exactly 0xffff0ff1. Under QEMU TCG (load option
+ *            platform=qemu, given by the runner) the case is a SKIP: QEMU
+ *            never arms a breakpoint that is only in the VMCB's DR7.
+ *   phase 3 (step)         with interrupts off, runs mt_count_loop (below):
+ *            the runner pauses, reads R12 and RIP twice, steps 10 and checks
+ *            both against a simulation of the loop, then lets it go and ends
+ *            it with DR3 = MT_MAGIC_C. The guest checks it saw no #DB, no TF
+ *            and an untouched DR6.
+ *   phase 4 (spin)         spins with interrupts off and no exiting
+ *            instruction (mt_spin_loop) while the runner times monitor
+ *            replies; the runner ends it with DR3 = MT_MAGIC_D (on QEMU, which
+ *            cannot interrupt such a guest, the spin ends by itself after
+ *            MT_SPIN_QEMU_S seconds).
+ *   phase 5 (errors)       waits (interrupts on, CPUID exits) while the runner
+ *            sends bad input; ends on DR3 = MT_MAGIC_E.
+ *
+ * Lines for the runner (COM1): "montest: phase N ready ..." and the TAP
+ * stream; "montest: running under drvisor" or "montest: not under drvisor".
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "guest-tests/lib/guest.h"
+
+#define MT_MAGIC_A     0x00006d6f6e740a01ul /* "mont" 0a01: all canonical */
+#define MT_MAGIC_A_ACK 0x00006d6f6e740a02ul
+#define MT_MAGIC_C     0x00006d6f6e740c01ul
+#define MT_MAGIC_D     0x00006d6f6e740d01ul
+#define MT_MAGIC_E     0x00006d6f6e740e01ul
+/* DR7 the guest writes in phase 1: L1, R/W1 = 01 (write), LEN1 = 11 (4
+ * bytes), bit 10; DR1 points at a variable nobody writes. */
+#define MT_GUEST_DR7   0x0000000000d00404ul
+/* DR7 the runner writes in phase 2: L0, R/W0 = 01, LEN0 = 11, bit 10. */
+#define MT_WATCH_DR7   0x00000000000d0401ul
+#define DR7_INIT       0x400ul
+#define DR6_CLEAN      0xffff0ff0ul
+#define DR6_B0         0x1ul
+#define RFLAGS_TF      (1ul << 8)
+#define MT_WAIT_S      30     /* each wait for the runner */
+#define MT_SPIN_S      120    /* phase 4 safety bound where the runner ends it */
+#define MT_SPIN_QEMU_S 3      /* phase 4 under QEMU TCG: nothing can end it early */
+
+#define QEMU_SKIP_DR7 \
+	"QEMU 7.2 TCG: a breakpoint written only into the VMCB's DR7 is never armed " \
+	"(DESIGN.md quirk table); Bochs is the reference"
+#define QEMU_SKIP_SPIN \
+	"QEMU 7.2 TCG: a guest spinning with interrupts off causes no exit (VMRUN with " \
+	"V_IRQ aborts QEMU, arch-x86/svm/svm.c qemu_tcg_virq_bug)"
+
+/* The loops of phases 3 and 4, in assembly so that the runner can simulate
+ * them instruction by instruction (tests/integration/monitor_run.sh keeps
+ * the same table: offset, length, change of R12). R12 is the counter.
+ *
+ * uint64_t mt_count_loop(uint64_t magic, uint64_t tsc_deadline, uint64_t *ended)
+ *   loops until DR3 == magic (*ended = 1) or the TSC passes the deadline
+ *   (*ended = 0); returns R12, the number of iterations times 4.
+ * uint64_t mt_spin_loop(uint64_t magic, uint64_t tsc_deadline, uint64_t *ended)
+ *   the same without the CPUID: no instruction in it exits. */
+uint64_t mt_count_loop(uint64_t magic, uint64_t deadline, uint64_t *ended);
+uint64_t mt_spin_loop(uint64_t magic, uint64_t deadline, uint64_t *ended);
+void mt_store(volatile uint32_t *p);
+extern char mt_count_top[], mt_count_end[], mt_spin_top[], mt_spin_end[], mt_store_after[];
+
+__asm__(".text\n"
+	".globl mt_count_loop, mt_count_top, mt_count_end\n"
+	"mt_count_loop:\n"
+	"	push %rbx\n"
+	"	push %r12\n"
+	"	mov %rdx, %r8\n"
+	"	movq $0, (%r8)\n"
+	"	xor %r12d, %r12d\n"
+	"mt_count_top:\n"
+	"3:\n"
+	"	xor %eax, %eax\n"       /* +0  2 bytes */
+	"	cpuid\n"                /* +2  2: exits on both vendors */
+	"	inc %r12\n"             /* +4  3 */
+	"	inc %r12\n"             /* +7  3 */
+	"	inc %r12\n"             /* +10 3 */
+	"	inc %r12\n"             /* +13 3 */
+	"	mov %dr3, %rax\n"       /* +16 3 */
+	"	cmp %rdi, %rax\n"       /* +19 3 */
+	"	je 1f\n"                /* +22 2 */
+	"	rdtsc\n"                /* +24 2 */
+	"	shl $32, %rdx\n"        /* +26 4 */
+	"	or %rdx, %rax\n"        /* +30 3 */
+	"	cmp %rsi, %rax\n"       /* +33 3 */
+	"	jb 3b\n"                /* +36 2 */
+	"mt_count_end:\n"
+	"	jmp 2f\n"
+	"1:	movq $1, (%r8)\n"
+	"2:	mov %r12, %rax\n"
+	"	pop %r12\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	".globl mt_spin_loop, mt_spin_top, mt_spin_end\n"
+	"mt_spin_loop:\n"
+	"	push %r12\n"
+	"	mov %rdx, %r8\n"
+	"	movq $0, (%r8)\n"
+	"	xor %r12d, %r12d\n"
+	"mt_spin_top:\n"
+	"3:\n"
+	"	inc %r12\n"
+	"	mov %dr3, %rax\n"
+	"	cmp %rdi, %rax\n"
+	"	je 1f\n"
+	"	rdtsc\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	cmp %rsi, %rax\n"
+	"	jb 3b\n"
+	"mt_spin_end:\n"
+	"	jmp 2f\n"
+	"1:	movq $1, (%r8)\n"
+	"2:	mov %r12, %rax\n"
+	"	pop %r12\n"
+	"	ret\n"
+	".globl mt_store, mt_store_after\n"
+	"mt_store:\n"
+	"	movl $1, (%rdi)\n"
+	"mt_store_after:\n"
+	"	ret\n");
+
+static uint64_t tsc_hz;
+static int on_qemu; /* load option platform=qemu */
+static volatile uint32_t mt_dr1_target __attribute__((aligned(8)));
+static volatile uint32_t mt_watched __attribute__((aligned(8)));
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t rflags(void)
+{
+	uint64_t f;
+
+	__asm__ volatile("pushfq; pop %0" : "=r"(f));
+	return f;
+}
+
+#define RD_DR(n)                                                         \
+	static uint64_t rd_dr##n(void)                                   \
+	{                                                                \
+		uint64_t v;                                              \
+		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));        \
+		return v;                                                \
+	}                                                                \
+	static void wr_dr##n(uint64_t v)                                 \
+	{                                                                \
+		__asm__ volatile("mov %0, %%dr" #n : : "r"(v) : "memory"); \
+	}
+RD_DR(0)
+RD_DR(1)
+RD_DR(2)
+RD_DR(3)
+RD_DR(6)
+RD_DR(7)
+
+static uint64_t addr_of(const volatile void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+static uint64_t deadline(unsigned seconds)
+{
+	return rdtsc() + tsc_hz * seconds;
+}
+
+static void announce(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void announce(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	guest_vprintf(fmt, ap);
+	va_end(ap);
+	serial_flush();
+}
+
+/* Waits, interrupts on and one CPUID exit per round (QEMU serves the monitor
+ * only on the guest's exits), until rd() == want. 0 on timeout. */
+static int wait_dr(uint64_t (*rd)(void), uint64_t want, unsigned seconds)
+{
+	uint64_t end = deadline(seconds);
+
+	while (rdtsc() < end) {
+		if (rd() == want)
+			return 1;
+		hv_cpuid(0, 0);
+	}
+	return rd() == want;
+}
+
+static void phase1_readback(void)
+{
+	int got;
+
+	announce("montest: phase 1 ready: waiting for dr0=%#018lx\n", MT_MAGIC_A);
+	got = wait_dr(rd_dr0, MT_MAGIC_A, MT_WAIT_S);
+	if (!tap_ok(got, "phase 1: the guest reads the DR0 the monitor wrote (%#lx)", MT_MAGIC_A)) {
+		guest_printf("# timeout after %u s: dr0=%#018lx\n", MT_WAIT_S, rd_dr0());
+		tap_skip("phase 1 did not start", "phase 1: the runner read back the guest's DR1/DR7");
+		return;
+	}
+	wr_dr1(addr_of(&mt_dr1_target));
+	wr_dr7(MT_GUEST_DR7);
+	announce("montest: phase 1 wrote dr1=%#018lx dr7=%#018lx; waiting for dr2=%#018lx\n",
+		 rd_dr1(), rd_dr7(), MT_MAGIC_A_ACK);
+	got = wait_dr(rd_dr2, MT_MAGIC_A_ACK, MT_WAIT_S);
+	if (!tap_ok(got, "phase 1: the runner read back the guest's DR1/DR7 and acknowledged"))
+		guest_printf("# timeout after %u s: dr2=%#018lx\n", MT_WAIT_S, rd_dr2());
+	wr_dr7(DR7_INIT);
+	wr_dr0(0);
+	wr_dr1(0);
+	wr_dr2(0);
+}
+
+static int armed(void)
+{
+	return rd_dr0() == addr_of(&mt_watched) && rd_dr7() == MT_WATCH_DR7;
+}
+
+static void phase2_watchpoint(void)
+{
+	uint64_t end;
+	int got = 0;
+	const struct trap_info *e;
+
+	mt_watched = 0;
+	wr_dr6(DR6_CLEAN);
+	announce("montest: phase 2 ready: watch=%#018lx dr7=%#018lx\n", addr_of(&mt_watched),
+		 MT_WATCH_DR7);
+	end = deadline(MT_WAIT_S);
+	while (!(got = armed()) && rdtsc() < end)
+		hv_cpuid(0, 0);
+	if (!got) {
+		tap_ok(0, "phase 2: the monitor armed a watchpoint on the guest's variable");
+		guest_printf("# timeout after %u s: dr0=%#018lx dr7=%#018lx, expected %#018lx "
+			     "%#018lx\n",
+			     MT_WAIT_S, rd_dr0(), rd_dr7(), addr_of(&mt_watched), MT_WATCH_DR7);
+		return;
+	}
+	trap_set_mode(TRAP_DB, TRAP_RESUME);
+	trap_log_clear();
+	mt_store(&mt_watched);
+	trap_set_mode(TRAP_DB, TRAP_ABORT);
+	e = trap_log_get(0);
+	guest_printf("montest: phase 2 result: events=%u vector=%lu rip=%#lx dr6=%#018lx "
+		     "(expected 1 #DB at %#lx, dr6=%#018lx)\n",
+		     trap_log_count(), e ? e->vector : ~0ul, e ? e->rip : 0, e ? e->dr6 : 0,
+		     addr_of(mt_store_after), DR6_CLEAN | DR6_B0);
+	wr_dr7(DR7_INIT);
+	wr_dr0(0);
+	if (on_qemu) {
+		tap_skip(QEMU_SKIP_DR7, "phase 2: a watchpoint armed by the monitor traps in the "
+					"guest with DR6 exactly %#lx",
+			 DR6_CLEAN | DR6_B0);
+		return;
+	}
+	tap_ok(trap_log_count() == 1 && e && e->vector == TRAP_DB &&
+		       e->rip == addr_of(mt_store_after) && e->dr6 == (DR6_CLEAN | DR6_B0),
+	       "phase 2: a watchpoint armed by the monitor traps in the guest with DR6 exactly %#lx",
+	       DR6_CLEAN | DR6_B0);
+}
+
+static void phase3_step(void)
+{
+	uint64_t count, ended, dr6, fl;
+
+	wr_dr6(DR6_CLEAN);
+	trap_log_clear();
+	announce("montest: phase 3 ready: loop=%#018lx end=%#018lx\n", addr_of(mt_count_top),
+		 addr_of(mt_count_end));
+	__asm__ volatile("cli");
+	count = mt_count_loop(MT_MAGIC_C, deadline(MT_WAIT_S * 4), &ended);
+	fl = rflags();
+	__asm__ volatile("sti");
+	dr6 = rd_dr6();
+	guest_printf("montest: phase 3 done: r12=%lu ended=%s dr6=%#018lx rflags=%#lx\n", count,
+		     ended ? "dr3" : "timeout", dr6, fl);
+	tap_ok(ended && dr6 == DR6_CLEAN && !(fl & RFLAGS_TF) && trap_log_count() == 0,
+	       "phase 3: paused, stepped and resumed by the monitor, ended by DR3; no #DB, TF "
+	       "or DR6 trace in the guest");
+	if (!ended)
+		guest_printf("# timeout after %u s: dr3=%#018lx\n", MT_WAIT_S * 4, rd_dr3());
+	wr_dr3(0);
+}
+
+static void phase4_spin(void)
+{
+	uint64_t count, ended, t0, t1;
+	unsigned secs = on_qemu ? MT_SPIN_QEMU_S : MT_SPIN_S;
+
+	announce("montest: phase 4 ready: spinning with interrupts off for at most %u s, "
+		 "loop=%#018lx\n",
+		 secs, addr_of(mt_spin_top));
+	__asm__ volatile("cli");
+	t0 = rdtsc();
+	count = mt_spin_loop(MT_MAGIC_D, t0 + tsc_hz * secs, &ended);
+	t1 = rdtsc();
+	__asm__ volatile("sti");
+	guest_printf("montest: phase 4 done: spun %lu ms (guest TSC) rounds=%lu ended=%s\n",
+		     (t1 - t0) * 1000 / tsc_hz, count, ended ? "dr3" : "timeout");
+	if (on_qemu)
+		tap_skip(QEMU_SKIP_SPIN, "phase 4: the runner ends a spin with interrupts off");
+	else if (!tap_ok(ended, "phase 4: the runner ends a spin with interrupts off (DR3)"))
+		guest_printf("# timeout after %u s: dr3=%#018lx\n", secs, rd_dr3());
+	wr_dr3(0);
+}
+
+static void phase5_errors(void)
+{
+	int got;
+
+	announce("montest: phase 5 ready: waiting for dr3=%#018lx\n", MT_MAGIC_E);
+	got = wait_dr(rd_dr3, MT_MAGIC_E, MT_WAIT_S * 4);
+	if (!tap_ok(got, "phase 5: the runner's bad input done, DR3 signal seen"))
+		guest_printf("# timeout after %u s: dr3=%#018lx\n", MT_WAIT_S * 4, rd_dr3());
+}
+
+/* platform=qemu among the UCS-2 load options (drvisor's next_args). */
+static void parse_load_options(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	static const char key[] = "platform=qemu";
+	EFI_GUID lip = LOADED_IMAGE_PROTOCOL;
+	EFI_LOADED_IMAGE *li = 0;
+	const CHAR16 *s;
+	unsigned n, i, k;
+
+	if (uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &lip, (void **)&li) !=
+		    EFI_SUCCESS ||
+	    !li || !li->LoadOptions)
+		return;
+	s = li->LoadOptions;
+	n = li->LoadOptionsSize / sizeof(CHAR16);
+	for (i = 0; i + sizeof(key) - 1 <= n; i++) {
+		for (k = 0; key[k] && s[i + k] == (CHAR16)key[k]; k++)
+			;
+		if (!key[k]) {
+			on_qemu = 1;
+			return;
+		}
+	}
+}
+
+/* TSC ticks per second against the firmware's Stall (emulated time on
+ * Bochs with clock: sync=none, like everything the guest measures). */
+static void calibrate(EFI_SYSTEM_TABLE *st)
+{
+	uint64_t t0 = rdtsc();
+
+	uefi_call_wrapper(st->BootServices->Stall, 1, 100000);
+	tsc_hz = (rdtsc() - t0) * 10;
+	if (tsc_hz < 1000000)
+		tsc_hz = 1000000;
+}
+
+/* Not EFIAPI: see hello.c. */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	struct hv_info hv;
+
+	serial_init();
+	trap_install();
+	parse_load_options(image, st);
+	calibrate(st);
+	if (!hv_detect(&hv)) {
+		guest_printf("montest: not under drvisor: nothing answers on a monitor here\n");
+		tap_plan(0);
+		guest_exit(1);
+	}
+	guest_printf("montest: running under drvisor (%s), tsc_hz=%lu%s\n",
+		     hv_vendor_name(hv.vendor), tsc_hz, on_qemu ? ", platform=qemu" : "");
+	tap_plan(6);
+	phase1_readback();
+	phase2_watchpoint();
+	phase3_step();
+	phase4_spin();
+	phase5_errors();
+	wr_dr7(DR7_INIT);
+	guest_printf("montest: done\n");
+	guest_exit(tap_failures() ? 1 : 0);
+}
