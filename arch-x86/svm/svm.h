@@ -27,6 +27,11 @@ void svm_run_loop(struct vcpu *v, uint64_t guest_vmcb_pa, uint64_t host_save_pa)
 
 /* Handle the #VMEXIT in v's VMCB; returns nonzero to resume the guest. */
 int svm_handle_exit(struct vcpu *v);
+#ifdef DRVISOR_EXIT_FLOOR
+/* The exit-path floor (benchmarks only): a CPUID exit emulated with nothing
+ * else; returns 1 to resume at once, 0 for the normal path. */
+int svm_floor_exit(struct vcpu *v);
+#endif
 
 /* Advance the guest's RIP past the intercepted instruction of len bytes,
  * and raise the single-step trap the guest's TF asks for. */

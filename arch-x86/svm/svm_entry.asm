@@ -46,6 +46,9 @@ default rel
 
 extern svm_handle_exit
 global svm_run_loop
+%ifdef DRVISOR_EXIT_FLOOR
+extern svm_floor_exit
+%endif
 
 
 section .text
@@ -74,12 +77,36 @@ svm_run_loop:
 	LOAD_GUEST_GPRS
 	mov rax, [rsp + SLOT_GUEST_VMCB]
 	vmload                          ; [rax]
+.vmrun:
 	sti                             ; GIF is 0: nothing reaches the host, but
 	vmrun                           ; [rax]   with V_INTR_MASKING the host's IF
 	cli                             ; lets physical interrupts exit the guest
+%ifdef DRVISOR_EXIT_FLOOR
+	; The exit-path floor (benchmarks only, CMake DRVISOR_EXIT_FLOOR): the
+	; general registers are saved first; svm_floor_exit emulates a CPUID
+	; exit and returns 1, and the guest is resumed at once: its hidden
+	; state, DR0-3/DR6/DR7 and IA32_DEBUGCTL are still live in the CPU (no
+	; VMSAVE/VMLOAD, no debug-register switch, no monitor poll, no
+	; statistics). Every other exit (0) takes the normal path below.
+	mov rax, [rsp + SLOT_VCPU]
+	SAVE_GUEST_GPRS
+	mov rdi, rax
+	call svm_floor_exit
+	test eax, eax
+	mov rax, [rsp + SLOT_VCPU]      ; MOV keeps the flags
+	jz .floor_normal_exit
+	LOAD_GUEST_GPRS
+	mov rax, [rsp + SLOT_GUEST_VMCB]
+	jmp .vmrun
+.floor_normal_exit:
+	mov rax, [rsp + SLOT_GUEST_VMCB]
+	vmsave                          ; [rax]
+	mov rax, [rsp + SLOT_VCPU]
+%else
 	vmsave                          ; [rax]
 	mov rax, [rsp + SLOT_VCPU]
 	SAVE_GUEST_GPRS
+%endif
 	mov rbx, rax
 	DEBUGCTL_OUT rbx
 	DR_GUEST_DR0_3_OUT rbx

@@ -185,6 +185,30 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 		break;
 	default:
 		if (code >= SVM_EXIT_DR_READ_0 && code <= SVM_EXIT_DR_LAST)
+#ifdef DRVISOR_EXIT_FLOOR
+/* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
+ * benchmarks only): called by svm_entry.asm right after #VMEXIT with the
+ * guest's GPRs saved. A CPUID exit is emulated (drvisor's leaves included)
+ * and the guest resumed with no statistics, no debug-register switch, no
+ * monitor poll and no single-step or interrupt bookkeeping. */
+int svm_floor_exit(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+
+	if (vm->control.exit_code != SVM_EXIT_CPUID)
+		return 0;
+	vm->control.tlb_control = 0;
+	vm->control.event_inject = 0;   /* CPUID exits never interrupt a delivery */
+	v->gprs.rax = vm->save.rax;
+	vcpu_emulate_cpuid(v);
+	vm->save.rax = v->gprs.rax;
+	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + INSN_LEN_CPUID;
+	vm->control.interrupt_shadow = 0;
+	return 1;
+}
+#endif
+
 			debugreg_guest_access(v); /* lazy policy: re-executed, now direct */
 		else if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
 			failed_vmrun(v, s);

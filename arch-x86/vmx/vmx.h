@@ -47,6 +47,11 @@ int vmx_run_loop(struct vcpu *v);
 
 /* Handle the VM exit in the current VMCS; returns nonzero to resume. */
 int vmx_handle_exit(struct vcpu *v);
+#ifdef DRVISOR_EXIT_FLOOR
+/* The exit-path floor (benchmarks only): a CPUID exit emulated with nothing
+ * else; returns 1 to resume at once, 0 for the normal path. */
+int vmx_floor_exit(struct vcpu *v);
+#endif
 
 /* Write a VMCS field; a failure (a drvisor bug) is logged and counted. */
 void vmcs_write(uint32_t field, uint64_t v);

@@ -53,6 +53,9 @@ default rel
 
 extern vmx_handle_exit
 global vmx_run_loop
+%ifdef DRVISOR_EXIT_FLOOR
+extern vmx_floor_exit
+%endif
 
 section .text
 
@@ -117,6 +120,23 @@ vmx_run_loop:
 	mov rax, [rsp + 8 + SLOT_VCPU]
 	SAVE_GUEST_GPRS
 	pop qword [rax + GPR_RAX]
+%ifdef DRVISOR_EXIT_FLOOR
+	; The exit-path floor (benchmarks only, CMake DRVISOR_EXIT_FLOOR):
+	; vmx_floor_exit emulates a CPUID exit and returns 1, and the guest is
+	; resumed at once with its DR0-3/DR6 still live in the CPU (no
+	; debug-register switch, no monitor poll, no statistics); a failing
+	; VMRESUME still restores the host's through .entry_failed. Every other
+	; exit (0) takes the normal path below.
+	mov rdi, rax
+	call vmx_floor_exit
+	test eax, eax
+	mov rax, [rsp + SLOT_VCPU]      ; MOV keeps the flags
+	jz .floor_normal_exit
+	LOAD_GUEST_GPRS
+	mov rax, [rax + GPR_RAX]
+	jmp .resume
+.floor_normal_exit:
+%endif
 	mov rbx, rax
 	DEBUGCTL_OUT rbx
 	DR_GUEST_DR6_OUT rbx

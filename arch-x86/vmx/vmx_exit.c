@@ -306,6 +306,29 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 	case EXIT_INIT: handle_init(v); break;
 	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
 	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+#ifdef DRVISOR_EXIT_FLOOR
+/* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
+ * benchmarks only): called by vmx_entry.asm right after the exit with the
+ * guest's GPRs saved. A CPUID exit is emulated (drvisor's leaves included),
+ * RIP advanced and STI/MOV-SS blocking ended as vmx_skip_instruction does,
+ * with no statistics, no debug-register switch, no monitor poll and no
+ * single-step or interrupt bookkeeping. */
+int vmx_floor_exit(struct vcpu *v)
+{
+	uint64_t intr;
+
+	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID)
+		return 0;
+	vcpu_emulate_cpuid(v);
+	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	return 1;
+}
+#endif
+
 	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
 		refuse_virt_instruction(v);
 		break;
