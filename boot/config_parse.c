@@ -358,6 +358,12 @@ static int set_selftest(struct dv_config *cfg, const char *value, struct msg *wh
 	return set_word(&cfg->selftest, value, selftest_names, COUNT(selftest_names), why);
 }
 
+/* monitor_share=off|on. */
+static int set_monitor_share(struct dv_config *cfg, const char *value, struct msg *why)
+{
+	return set_word(&cfg->monitor_share, value, on_off_names, COUNT(on_off_names), why);
+}
+
 /* test_hooks=off|on. */
 static int set_test_hooks(struct dv_config *cfg, const char *value, struct msg *why)
 {
@@ -377,6 +383,7 @@ static const struct {
 	{ "on_unsupported", set_on_unsupported },
 	{ "selftest", set_selftest },
 	{ "test_hooks", set_test_hooks },
+	{ "monitor_share", set_monitor_share },
 };
 
 /* ---- public API -------------------------------------------------------- */
@@ -395,7 +402,7 @@ void dv_config_defaults(struct dv_config *cfg)
 	cfg->on_unsupported = DV_UNSUPPORTED_CONTINUE;
 	cfg->selftest = DV_SELFTEST_NONE;
 	cfg->test_hooks = 0;
-	cfg->reserved1 = 0;
+	cfg->monitor_share = 0;
 	for (i = 0; i < DV_CONFIG_NEXT_MAX; i++)
 		cfg->next[i] = 0;
 	for (i = 0; i < DV_CONFIG_ARGS_MAX; i++)

@@ -21,6 +21,7 @@
  *   log_level=error|warn|info|debug
  *   on_unsupported=continue|refuse
  *   selftest=none|ud|gp|pf|de                 host fault on purpose (test suite only)
+ *   monitor_share=off|on                      the guest keeps using the monitor's port
  *   test_hooks=off|on                         test-suite hooks (builds with DRVISOR_TEST_HOOKS)
  *
  * Every problem (unknown key, bad value, missing '=', overlong line) is

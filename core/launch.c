@@ -8,6 +8,7 @@
 #include "launch.h"
 #include "hv_config.h"
 #include "log.h"
+#include "monitor_target.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/launch_context.h"
@@ -102,7 +103,7 @@ static void seed_gprs(struct vcpu *v, const struct guest_state *gs)
 	v->gprs.r15 = gs->r15;
 }
 
-uint64_t late_launch(const struct vendor_ops *ops)
+uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 {
 	static struct guest_state gs;
 	struct vcpu *v = &boot_vcpu;
@@ -125,6 +126,7 @@ uint64_t late_launch(const struct vendor_ops *ops)
 			 ops->name, (unsigned long long)gs.rip,
 			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");
 		debugreg_host_init();
+		monitor_target_init(console);
 		ops->run(v);
 		/* Once the guest has run, the loader's context is gone: there is
 		 * nothing to return to. */

@@ -11,7 +11,6 @@
 #include "launch.h"
 #include "log.h"
 #include "memory.h"
-#include "monitor_target.h"
 #include "selftest.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
@@ -81,7 +80,7 @@ static uint64_t launch_on_this_cpu(const struct boot_info *bi)
 		if (bi->cpu_count > 1)
 			log_warn("%u CPUs: only the boot CPU runs under drvisor; the others stay "
 				 "as the firmware left them", bi->cpu_count);
-		st = late_launch(ops);
+		st = late_launch(ops, &monitor_uart);
 	}
 	log_info("returning to the loader unvirtualized (status %llu)", (unsigned long long)st);
 	log_flush();
@@ -103,7 +102,6 @@ uint64_t core_main(struct boot_info *bi)
 		return DV_CORE_FAILED;
 	cpu_features_detect(&boot_cpu_features);
 	banner(bi);
-	monitor_target_init(&monitor_uart);
 	selftest_run(bi->config.selftest);
 	return launch_on_this_cpu(bi);
 }

@@ -10,6 +10,7 @@
 #include "debugreg.h"
 #include "format.h"
 #include "hv_config.h"
+#include "io_policy.h"
 #include "monitor.h"
 #include "run_control.h"
 #include "vcpu.h"
@@ -20,6 +21,8 @@
 #define INFO_LINE_MAX 160
 
 static const struct uart *mon_uart;
+/* With monitor_share=on the guest has the keyboard until the escape. */
+static bool guest_has_keyboard = true;
 static char info_text[INFO_LINES][INFO_LINE_MAX];
 
 /* Only the boot CPU runs under drvisor for now. */
@@ -223,12 +226,40 @@ void monitor_target_init(const struct uart *u)
 	monitor_init(&target, write_uart);
 }
 
+void monitor_wire_write(const char *text, size_t len)
+{
+	if (mon_uart)
+		uart_write(mon_uart, text, (uint32_t)len);
+}
+
+/* Shared port: the escape byte moves the keyboard between guest and
+ * monitor, and says so on the wire. */
+static void switch_keyboard(void)
+{
+	static const char to_monitor[] = "\n[drvisor monitor; Ctrl-] returns to the guest]\n";
+	static const char to_guest[] = "\n[guest console; Ctrl-] for the drvisor monitor]\n";
+
+	guest_has_keyboard = !guest_has_keyboard;
+	if (guest_has_keyboard)
+		monitor_wire_write(to_guest, sizeof(to_guest) - 1);
+	else
+		monitor_wire_write(to_monitor, sizeof(to_monitor) - 1);
+	if (!guest_has_keyboard)
+		monitor_input('\n'); /* a fresh prompt */
+}
+
 void monitor_poll(void)
 {
 	int c;
 
 	if (!mon_uart)
 		return;
-	while ((c = uart_poll_read(mon_uart)) >= 0)
-		monitor_input((uint8_t)c);
+	while ((c = uart_poll_read(mon_uart)) >= 0) {
+		if (hv_config.monitor_share && c == MONITOR_ESCAPE)
+			switch_keyboard();
+		else if (hv_config.monitor_share && guest_has_keyboard)
+			io_guest_input((uint8_t)c);
+		else
+			monitor_input((uint8_t)c);
+	}
 }

@@ -159,7 +159,7 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 	msrpm_intercept(s->msrpm, MSR_AMD_VM_CR);
 	msrpm_intercept(s->msrpm, MSR_AMD_VM_HSAVE_PA);
 	msrpm_intercept(s->msrpm, MSR_IA32_DEBUGCTL);  /* virtualized: core/debugreg.c */
-	iopm_intercept(s->iopm, monitor_port, HIDDEN_UART_SPAN);
+	iopm_intercept(s->iopm, monitor_port, MONITOR_UART_SPAN);
 	c->iopm_base_pa = (uint64_t)s->iopm;
 	c->msrpm_base_pa = (uint64_t)s->msrpm;
 	c->guest_asid = GUEST_ASID;

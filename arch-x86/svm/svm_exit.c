@@ -10,7 +10,6 @@
 #define INSN_LEN_CPUID 2      /* 0f a2 */
 #define INSN_LEN_VMMCALL 3    /* 0f 01 d9 */
 #define INSN_LEN_RDWRMSR 2    /* 0f 32 / 0f 30 */
-#define RFLAGS_DF (1ull << 10)
 /* EFER bits a guest may write (APM vol. 2 3.1.7); LMA is read-only and
  * SVME is hidden from the guest, which sees no SVM. */
 #define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 11) | (1ull << 13) | \
@@ -73,33 +72,25 @@ static void handle_msr(struct vcpu *v, struct svm_vcpu *s)
 		v->ops->inject_exception(v, VEC_GP, 0);
 }
 
-/* The monitor's UART is not there for the guest: see core/io_policy.h.
- * OUTS advances RSI (and consumes RCX with REP) as the hardware would; INS
- * is refused with #GP, since emulating it would mean writing guest memory
- * through the guest's page tables. */
+/* Only the monitor's UART exits (core/io_policy.h). IOIO always reports
+ * the next RIP in EXITINFO2 (APM vol. 2 15.10.2). */
 static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 {
 	struct vmcb *vm = s->vmcb;
-	uint64_t info = vm->control.exit_info1, count = 1;
+	uint64_t info = vm->control.exit_info1;
 	unsigned size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
-	unsigned bytes = size == 4 ? 4 : size == 2 ? 2 : 1;
+	struct io_access a = {
+		.port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT),
+		.bytes = (uint8_t)(size == 4 ? 4 : size == 2 ? 2 : 1),
+		.in = info & SVM_IOIO_TYPE_IN,
+		.string = info & SVM_IOIO_STRING,
+		.rep = info & SVM_IOIO_REP,
+	};
 
 	vcpu_count_exit(v, DV_EXIT_IO);
-	if (!(info & SVM_IOIO_STRING)) {
-		if (info & SVM_IOIO_TYPE_IN)
-			v->gprs.rax = io_hidden_port_read(v->gprs.rax,
-							  (uint16_t)(info >> SVM_IOIO_PORT_SHIFT), bytes);
-	} else if (info & SVM_IOIO_TYPE_IN) {
-		v->ops->inject_exception(v, VEC_GP, 0);
+	if (!io_monitor_port(v, &a))
 		return;
-	} else {
-		if (info & SVM_IOIO_REP) {
-			count = v->gprs.rcx;
-			v->gprs.rcx = 0;
-		}
-		v->gprs.rsi += (vm->save.rflags & RFLAGS_DF) ? -(count * bytes) : count * bytes;
-	}
-	vm->save.rip = vm->control.exit_info2;  /* IOIO always reports the next RIP */
+	vm->save.rip = vm->control.exit_info2;
 	vm->control.interrupt_shadow = 0;
 	vcpu_emulated_step_trap(v);
 }
@@ -185,6 +176,15 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 		break;
 	default:
 		if (code >= SVM_EXIT_DR_READ_0 && code <= SVM_EXIT_DR_LAST)
+			debugreg_guest_access(v); /* lazy policy: re-executed, now direct */
+		else if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
+			failed_vmrun(v, s);
+		else
+			vcpu_unexpected_exit(v, "svm exit code", code);
+		break;
+	}
+}
+
 #ifdef DRVISOR_EXIT_FLOOR
 /* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
  * benchmarks only): called by svm_entry.asm right after #VMEXIT with the
@@ -208,15 +208,6 @@ int svm_floor_exit(struct vcpu *v)
 	return 1;
 }
 #endif
-
-			debugreg_guest_access(v); /* lazy policy: re-executed, now direct */
-		else if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
-			failed_vmrun(v, s);
-		else
-			vcpu_unexpected_exit(v, "svm exit code", code);
-		break;
-	}
-}
 
 int svm_handle_exit(struct vcpu *v)
 {

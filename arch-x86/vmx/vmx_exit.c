@@ -12,7 +12,6 @@
 #include "core/log.h"
 #include "core/memory.h"
 
-#define RFLAGS_DF (1ull << 10)
 #define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
 #define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */
 #define GPR_RSP 4                               /* register numbers, table 28-3 */
@@ -100,33 +99,21 @@ static void handle_msr(struct vcpu *v, bool write)
 	v->ops->inject_exception(v, VEC_GP, 0);
 }
 
-/* The monitor's UART is not there for the guest: see core/io_policy.h.
- * OUTS advances RSI
- * (and consumes RCX with REP); INS is refused with #GP, since emulating it
- * would mean writing guest memory through the guest's page tables. */
+/* Only the monitor's UART exits (core/io_policy.h; the I/O bitmaps). */
 static void handle_io(struct vcpu *v)
 {
-	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION), count = 1;
-	unsigned bytes = (q & IO_QUAL_SIZE_MASK) + 1;
+	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+	struct io_access a = {
+		.port = (uint16_t)(q >> IO_QUAL_PORT_SHIFT),
+		.bytes = (uint8_t)((q & IO_QUAL_SIZE_MASK) + 1),
+		.in = q & IO_QUAL_IN,
+		.string = q & IO_QUAL_STRING,
+		.rep = q & IO_QUAL_REP,
+	};
 
 	vcpu_count_exit(v, DV_EXIT_IO);
-	if (!(q & IO_QUAL_STRING)) {
-		if (q & IO_QUAL_IN) {
-			v->gprs.rax = io_hidden_port_read(v->gprs.rax,
-							  (uint16_t)(q >> IO_QUAL_PORT_SHIFT), bytes);
-		}
-	} else if (q & IO_QUAL_IN) {
-		v->ops->inject_exception(v, VEC_GP, 0);
-		return;
-	} else {
-		if (q & IO_QUAL_REP) {
-			count = v->gprs.rcx;
-			v->gprs.rcx = 0;
-		}
-		v->gprs.rsi += (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF) ? -(count * bytes)
-								       : count * bytes;
-	}
-	vmx_skip_instruction(v);
+	if (io_monitor_port(v, &a))
+		vmx_skip_instruction(v);
 }
 
 /* XCR0 values XSETBV accepts (SDM vol. 2 XSETBV, vol. 1 13.3): x87 always,
@@ -306,6 +293,19 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 	case EXIT_INIT: handle_init(v); break;
 	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
 	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
+		refuse_virt_instruction(v);
+		break;
+	case EXIT_TRIPLE_FAULT:
+		vcpu_count_exit(v, DV_EXIT_SHUTDOWN);
+		vcpu_guest_shutdown(v, "triple fault");
+		break;
+	default:
+		vcpu_unexpected_exit(v, "vmx exit reason", reason);
+		break;
+	}
+}
+
 #ifdef DRVISOR_EXIT_FLOOR
 /* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
  * benchmarks only): called by vmx_entry.asm right after the exit with the
@@ -328,19 +328,6 @@ int vmx_floor_exit(struct vcpu *v)
 	return 1;
 }
 #endif
-
-	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
-		refuse_virt_instruction(v);
-		break;
-	case EXIT_TRIPLE_FAULT:
-		vcpu_count_exit(v, DV_EXIT_SHUTDOWN);
-		vcpu_guest_shutdown(v, "triple fault");
-		break;
-	default:
-		vcpu_unexpected_exit(v, "vmx exit reason", reason);
-		break;
-	}
-}
 
 int vmx_handle_exit(struct vcpu *v)
 {

@@ -72,7 +72,7 @@ static void setup_io_bitmaps(uint8_t *io, uint16_t port)
 {
 	unsigned i;
 
-	for (i = 0; i < HIDDEN_UART_SPAN; i++)
+	for (i = 0; i < MONITOR_UART_SPAN; i++)
 		io[(port + i) / 8] |= (uint8_t)(1u << ((port + i) % 8));
 }
 

@@ -51,7 +51,7 @@ struct dv_config {
 	uint32_t on_unsupported;    /* enum dv_on_unsupported */
 	uint32_t selftest;          /* enum dv_selftest */
 	uint32_t test_hooks;        /* 1: enable the test-suite hooks (host watchpoint, ...) */
-	uint32_t reserved1;
+	uint32_t monitor_share;     /* 1: the guest shares the monitor's port (escape: Ctrl-]) */
 	char next[DV_CONFIG_NEXT_MAX];      /* EFI path of the image to chain-load, "" for none */
 	char next_args[DV_CONFIG_ARGS_MAX]; /* load options passed to next=, "" for none */
 };

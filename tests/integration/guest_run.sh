@@ -60,7 +60,8 @@ dv_assert_no_line "$rd/com2.log" 'HOST EXCEPTION|unexpected exit|VMRUN failed|VM
 
 if [[ $guest == hello || $guest == isolation ]]; then
 	# DV_HC_REPORT_STATS: "drvisor: stats vcpu0 total=N cpuid=N hypercall=N ..."
-	stats=$(tr -d '\r' <"$rd/com2.log" | grep -a -E '^drvisor: stats vcpu0 ' | tail -1)
+	# (the monitor's prompt may stand before it on the same line)
+	stats=$(tr -d '\r' <"$rd/com2.log" | grep -a -o -E 'drvisor: stats vcpu0 .*' | tail -1)
 	[[ -n $stats ]] || dv_fail "no exit statistics on the monitor port" "$rd/com2.log"
 	count() { sed -n -E "s/.* $1=([0-9]+).*/\1/p" <<<"$stats"; }
 	caused=$(tr -d '\r' <"$rd/com1.log" | grep -a -E "^$guest: caused " | tail -1 || true)
