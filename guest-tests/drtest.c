@@ -818,10 +818,12 @@ static char *const ss_vmcall_rips[] = { dt_ss_vmcall_t1, dt_ss_vmcall_t2, dt_ss_
 static void check_steps(const char *what, void (*fn)(void *), char *const *rips,
 			unsigned count, uint64_t dr6)
 {
-	uint64_t f = irq_save(), got;
+	uint64_t f, got;
 	struct trap_info t;
 	int r;
 
+	info("stepping: %s", what); /* names the culprit if the host dies here */
+	f = irq_save();
 	wr_dr(6, DR6_CLEAN);
 	db_stub_install();
 	r = guest_try(fn, 0, &t);
