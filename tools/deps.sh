@@ -27,6 +27,7 @@ PACKAGES=(
 	bochs bochsbios vgabios
 	mtools dosfstools gdisk
 	libcmocka-dev gdb git python3 coreutils util-linux
+	gnuplot-nox
 )
 
 check_only=0
