@@ -218,20 +218,20 @@ static void phase1_readback(void)
 {
 	int got;
 
-	announce("montest: phase 1 ready: waiting for dr0=%#018lx\n", MT_MAGIC_A);
+	announce("montest: phase 1 ready: waiting for dr0=0x%016lx\n", MT_MAGIC_A);
 	got = wait_dr(rd_dr0, MT_MAGIC_A, MT_WAIT_S);
 	if (!tap_ok(got, "phase 1: the guest reads the DR0 the monitor wrote (%#lx)", MT_MAGIC_A)) {
-		guest_printf("# timeout after %u s: dr0=%#018lx\n", MT_WAIT_S, rd_dr0());
+		guest_printf("# timeout after %u s: dr0=0x%016lx\n", MT_WAIT_S, rd_dr0());
 		tap_skip("phase 1 did not start", "phase 1: the runner read back the guest's DR1/DR7");
 		return;
 	}
 	wr_dr1(addr_of(&mt_dr1_target));
 	wr_dr7(MT_GUEST_DR7);
-	announce("montest: phase 1 wrote dr1=%#018lx dr7=%#018lx; waiting for dr2=%#018lx\n",
+	announce("montest: phase 1 wrote dr1=0x%016lx dr7=0x%016lx; waiting for dr2=0x%016lx\n",
 		 rd_dr1(), rd_dr7(), MT_MAGIC_A_ACK);
 	got = wait_dr(rd_dr2, MT_MAGIC_A_ACK, MT_WAIT_S);
 	if (!tap_ok(got, "phase 1: the runner read back the guest's DR1/DR7 and acknowledged"))
-		guest_printf("# timeout after %u s: dr2=%#018lx\n", MT_WAIT_S, rd_dr2());
+		guest_printf("# timeout after %u s: dr2=0x%016lx\n", MT_WAIT_S, rd_dr2());
 	wr_dr7(DR7_INIT);
 	wr_dr0(0);
 	wr_dr1(0);
@@ -251,15 +251,15 @@ static void phase2_watchpoint(void)
 
 	mt_watched = 0;
 	wr_dr6(DR6_CLEAN);
-	announce("montest: phase 2 ready: watch=%#018lx dr7=%#018lx\n", addr_of(&mt_watched),
+	announce("montest: phase 2 ready: watch=0x%016lx dr7=0x%016lx\n", addr_of(&mt_watched),
 		 MT_WATCH_DR7);
 	end = deadline(MT_WAIT_S);
 	while (!(got = armed()) && rdtsc() < end)
 		hv_cpuid(0, 0);
 	if (!got) {
 		tap_ok(0, "phase 2: the monitor armed a watchpoint on the guest's variable");
-		guest_printf("# timeout after %u s: dr0=%#018lx dr7=%#018lx, expected %#018lx "
-			     "%#018lx\n",
+		guest_printf("# timeout after %u s: dr0=0x%016lx dr7=0x%016lx, expected 0x%016lx "
+			     "0x%016lx\n",
 			     MT_WAIT_S, rd_dr0(), rd_dr7(), addr_of(&mt_watched), MT_WATCH_DR7);
 		return;
 	}
@@ -268,8 +268,8 @@ static void phase2_watchpoint(void)
 	mt_store(&mt_watched);
 	trap_set_mode(TRAP_DB, TRAP_ABORT);
 	e = trap_log_get(0);
-	guest_printf("montest: phase 2 result: events=%u vector=%lu rip=%#lx dr6=%#018lx "
-		     "(expected 1 #DB at %#lx, dr6=%#018lx)\n",
+	guest_printf("montest: phase 2 result: events=%u vector=%lu rip=%#lx dr6=0x%016lx "
+		     "(expected 1 #DB at %#lx, dr6=0x%016lx)\n",
 		     trap_log_count(), e ? e->vector : ~0ul, e ? e->rip : 0, e ? e->dr6 : 0,
 		     addr_of(mt_store_after), DR6_CLEAN | DR6_B0);
 	wr_dr7(DR7_INIT);
@@ -292,20 +292,20 @@ static void phase3_step(void)
 
 	wr_dr6(DR6_CLEAN);
 	trap_log_clear();
-	announce("montest: phase 3 ready: loop=%#018lx end=%#018lx\n", addr_of(mt_count_top),
+	announce("montest: phase 3 ready: loop=0x%016lx end=0x%016lx\n", addr_of(mt_count_top),
 		 addr_of(mt_count_end));
 	__asm__ volatile("cli");
 	count = mt_count_loop(MT_MAGIC_C, deadline(MT_WAIT_S * 4), &ended);
 	fl = rflags();
 	__asm__ volatile("sti");
 	dr6 = rd_dr6();
-	guest_printf("montest: phase 3 done: r12=%lu ended=%s dr6=%#018lx rflags=%#lx\n", count,
+	guest_printf("montest: phase 3 done: r12=%lu ended=%s dr6=0x%016lx rflags=%#lx\n", count,
 		     ended ? "dr3" : "timeout", dr6, fl);
 	tap_ok(ended && dr6 == DR6_CLEAN && !(fl & RFLAGS_TF) && trap_log_count() == 0,
 	       "phase 3: paused, stepped and resumed by the monitor, ended by DR3; no #DB, TF "
 	       "or DR6 trace in the guest");
 	if (!ended)
-		guest_printf("# timeout after %u s: dr3=%#018lx\n", MT_WAIT_S * 4, rd_dr3());
+		guest_printf("# timeout after %u s: dr3=0x%016lx\n", MT_WAIT_S * 4, rd_dr3());
 	wr_dr3(0);
 }
 
@@ -315,7 +315,7 @@ static void phase4_spin(void)
 	unsigned secs = on_qemu ? MT_SPIN_QEMU_S : MT_SPIN_S;
 
 	announce("montest: phase 4 ready: spinning with interrupts off for at most %u s, "
-		 "loop=%#018lx\n",
+		 "loop=0x%016lx\n",
 		 secs, addr_of(mt_spin_top));
 	__asm__ volatile("cli");
 	t0 = rdtsc();
@@ -327,7 +327,7 @@ static void phase4_spin(void)
 	if (on_qemu)
 		tap_skip(QEMU_SKIP_SPIN, "phase 4: the runner ends a spin with interrupts off");
 	else if (!tap_ok(ended, "phase 4: the runner ends a spin with interrupts off (DR3)"))
-		guest_printf("# timeout after %u s: dr3=%#018lx\n", secs, rd_dr3());
+		guest_printf("# timeout after %u s: dr3=0x%016lx\n", secs, rd_dr3());
 	wr_dr3(0);
 }
 
@@ -335,10 +335,10 @@ static void phase5_errors(void)
 {
 	int got;
 
-	announce("montest: phase 5 ready: waiting for dr3=%#018lx\n", MT_MAGIC_E);
+	announce("montest: phase 5 ready: waiting for dr3=0x%016lx\n", MT_MAGIC_E);
 	got = wait_dr(rd_dr3, MT_MAGIC_E, MT_WAIT_S * 4);
 	if (!tap_ok(got, "phase 5: the runner's bad input done, DR3 signal seen"))
-		guest_printf("# timeout after %u s: dr3=%#018lx\n", MT_WAIT_S * 4, rd_dr3());
+		guest_printf("# timeout after %u s: dr3=0x%016lx\n", MT_WAIT_S * 4, rd_dr3());
 }
 
 /* platform=qemu among the UCS-2 load options (drvisor's next_args). */

@@ -1,0 +1,572 @@
+#!/usr/bin/env bash
+# The monitor's integration test (issue 6): boot drvisor with montest.efi as
+# its guest and COM2 (the monitor) on a UNIX socket, and drive the guest's
+# phases (guest-tests/montest.c) with drvctl, judging drvctl's outputs and
+# COM1's TAP:
+#   1 the guest waits for DR0 = a magic written through the monitor, writes
+#     DR1 and DR7 itself; drvctl reads the guest's values back;
+#   2 drvctl arms a watchpoint (DR0, DR7) on a guest variable; the guest's
+#     store traps in the guest with DR6 exactly 0xffff0ff1 (QEMU: SKIP, the
+#     guest is told platform=qemu: QEMU TCG never arms a breakpoint that is
+#     only in the VMCB's DR7 — DESIGN.md quirk table);
+#   3 pause: the guest's counter (R12) and RIP stop; step 10: both advance
+#     by exactly what a simulation of the guest's loop says; cont: it moves;
+#   4 monitor replies while the guest spins with interrupts off and no
+#     exiting instruction: timed (wall clock) and compared with a baseline
+#     taken in phase 1 (QEMU: figure printed, check SKIPped: under QEMU 7.2
+#     TCG drvisor cannot make such a guest exit, arch-x86/svm/svm.c
+#     qemu_tcg_virq_bug);
+#   5 every bad input of issue 6 gets its `error:` line (raw machine-mode
+#     lines and drvctl), and DR0-3/DR6/DR7/DEBUGCTL read back unchanged.
+#
+# usage: monitor_run.sh PLATFORM     (qemu | bochs-vmx)
+#
+# Transport: QEMU serves COM2 on a UNIX socket (run-qemu --com2 socket:PATH);
+# Bochs through run-bochs --com2-socket PATH (a python3 bridge to Bochs's TCP
+# socket-client mode on a kernel-picked port, also logging COM2). drvctl
+# talks to PATH; raw lines and per-command round trips go through a small
+# python3 client (RUN/mon_raw.py) that speaks the same machine mode.
+#
+# Responsiveness threshold: the issue asks for a reply within 50 ms of the
+# newline. That is a statement about real time on real hardware. On Bochs
+# (clock: sync=none, 200 M ips) everything the guest and drvisor do runs at
+# the emulator's speed, and drvisor only sees a byte after Bochs's serial
+# model delivers it (115200 baud of emulated time) and a VMX-preemption-timer
+# exit (every 2^21 TSC ticks = ~10 ms of emulated time) has happened; so the
+# wall-clock round trip measured here is emulated latency times Bochs's
+# slowdown. The test therefore measures the same round trip twice: as a
+# baseline in phase 1 (the guest makes a CPUID exit every few instructions,
+# interrupts on) and while the guest spins with interrupts off (phase 4), and
+# asserts (a) every reply came (no drvctl timeout) and (b) the median spin
+# round trip of one machine-mode command is at most MT_SPIN_FACTOR times the
+# baseline median plus MT_SPIN_SLACK_MS; both figures are printed
+# ("monitor: responsiveness ..."). Without the preemption timer the spin
+# would get no reply at all until it ended (as on QEMU).
+#
+# Run times measured on the development machine (2 cores shared, no KVM):
+#   qemu       about 22 s (boot to montest ~6 s)
+#   bochs-vmx  about 75 s (boot to montest ~30 s)
+# (filled in from the runs below; see the report line "monitor: ... in Ns").
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
+
+platform=${1:?usage: monitor_run.sh qemu|bochs-vmx}
+case $platform in
+qemu) dv_require qemu-system-x86_64 python3 setsid ;;
+bochs-vmx) dv_require bochs-bin python3 setsid ;;
+*) dv_fail "unknown platform '$platform' (qemu | bochs-vmx)" ;;
+esac
+
+name=monitor.$platform
+rd=$(dv_run_dir "$name")
+build=$(dv_build_dir)
+DRVCTL=$build/tools/drvctl/drvctl
+[[ -x $DRVCTL ]] || dv_fail "drvctl not built: $DRVCTL"
+boot_timeout=90 # seconds until montest's first line
+run_timeout=200 # the whole emulator run
+reply_timeout=10
+if [[ $platform == bochs-* ]]; then
+	boot_timeout=150
+	run_timeout=280
+	reply_timeout=20
+fi
+MT_NL_LIMIT_MS=${MT_NL_LIMIT_MS:-50}
+SAMPLES=5
+
+# The magic values and DR7 patterns of guest-tests/montest.c.
+MAGIC_A=0x00006d6f6e740a01
+MAGIC_A_ACK=0x00006d6f6e740a02
+MAGIC_C=0x00006d6f6e740c01
+MAGIC_D=0x00006d6f6e740d01
+MAGIC_E=0x00006d6f6e740e01
+GUEST_DR7=0x0000000000d00404
+WATCH_DR7=0x00000000000d0401
+
+# A UNIX socket path must fit sun_path (108 bytes).
+sock=$rd/com2.sock
+if ((${#sock} > 100)); then
+	sock=$(mktemp -u "${TMPDIR:-/tmp}/dv-mon.XXXXXX.sock")
+fi
+
+com1=$rd/com1.log
+com2=$rd/com2.log
+dlog=$rd/drvctl.log
+: >"$dlog"
+logs=("$com1" "$dlog" "$rd/runner.log")
+
+next_args=""
+[[ $platform == qemu ]] && next_args="platform=qemu"
+"$DV_TOOLS/mkesp" --out "$rd/esp" --build "$build" --clean \
+	--cfg monitor=com2 --cfg log_level=info \
+	--cfg 'next=\drvisor\tests\montest.efi' ${next_args:+--cfg "next_args=$next_args"} \
+	--guest montest >/dev/null
+
+start=$SECONDS
+case $platform in
+qemu)
+	setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$run_timeout" --no-reboot \
+		--com1 "file:$com1" --com2 "socket:$sock" --esp "$rd/esp" \
+		</dev/null >"$rd/runner.log" 2>&1 &
+	;;
+bochs-vmx)
+	setsid "$DV_TOOLS/run-bochs" --run-dir "$rd" --timeout "$run_timeout" --esp "$rd/esp" \
+		--model corei7_skylake_x --com1 "$com1" --com2 "$com2" --com2-socket "$sock" \
+		</dev/null >"$rd/runner.log" 2>&1 &
+	logs+=("$com2")
+	;;
+esac
+emu=$!
+# shellcheck disable=SC2064
+trap "kill -- -$emu 2>/dev/null || true" EXIT
+
+# ---- talking to the monitor ------------------------------------------------
+
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+
+# dc ARGS...: drvctl on the socket; DC_OUT, DC_ERR, DC_ST, DC_MS (wall time).
+dc() {
+	local t0 t1
+	t0=$(now_us)
+	DC_ST=0
+	"$DRVCTL" --socket="$sock" --timeout="$reply_timeout" "$@" >"$rd/dc.out" 2>"$rd/dc.err" ||
+		DC_ST=$?
+	t1=$(now_us)
+	DC_OUT=$(<"$rd/dc.out")
+	DC_ERR=$(<"$rd/dc.err")
+	DC_US=$((t1 - t0))
+	DC_MS=$(((DC_US + 500) / 1000))
+	{
+		echo "\$ drvctl $* -> status $DC_ST in ${DC_MS} ms"
+		[[ -z $DC_OUT ]] || sed 's/^/  /' <<<"$DC_OUT"
+		[[ -z $DC_ERR ]] || sed 's/^/  stderr: /' <<<"$DC_ERR"
+	} >>"$dlog"
+}
+
+# dc_ok ARGS...: drvctl that must succeed.
+dc_ok() {
+	dc "$@"
+	[[ $DC_ST == 0 ]] || dv_fail "drvctl $*: exit status $DC_ST, expected 0: $DC_ERR" "${logs[@]}"
+}
+
+# val NAME TEXT: the value of NAME=... in TEXT (name=value items, lines or words).
+val() { tr ' ' '\n' <<<"$2" | sed -n -E "s/^$1=//p" | tail -1; }
+
+# hexnorm VALUE: 0x-hex or decimal as bare lowercase hex without leading
+# zeros (64-bit values above 2^63 do not fit bash arithmetic).
+hexnorm() {
+	local v=${1,,}
+	if [[ $v == 0x* ]]; then
+		v=$(sed -E 's/^0x0*//' <<<"$v")
+		echo "${v:-0}"
+	else
+		printf '%x\n' "$v"
+	fi
+}
+
+# expect_reg WHAT NAME EXPECTED TEXT: a register's value in TEXT.
+expect_reg() {
+	local what=$1 reg=$2 want=$3 got
+	got=$(val "$reg" "$4")
+	[[ -n $got ]] || dv_fail "$what: no $reg in the reply: '$4'" "${logs[@]}"
+	if [[ $(hexnorm "$got") != "$(hexnorm "$want")" ]]; then
+		dv_fail "$what: register $reg: expected $want, got $got" "${logs[@]}"
+	fi
+}
+
+cat >"$rd/mon_raw.py" <<'PY'
+# mon_raw.py SOCKET TIMEOUT LINE...: send each LINE to the monitor in machine
+# mode and print "MS<TAB>REPLY" per line (MS: from the newline to the reply,
+# wall clock). A LINE "@long" is a 200-byte line; "@nl:TEXT" sends TEXT, waits
+# 0.5 s (so that the monitor has taken the text in) and then times only the
+# newline's reply. Exits 3 on a timeout.
+import socket, sys, time
+
+path, timeout = sys.argv[1], float(sys.argv[2])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+s.settimeout(timeout)
+buf = b""
+
+def reply():
+    global buf
+    while True:
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            line = line.rstrip(b"\r").decode("ascii", "replace")
+            if line.startswith("error: ") or line == "ok" or line.endswith(" ok"):
+                return line
+        data = s.recv(4096)
+        if not data:
+            raise EOFError("connection closed")
+        buf += data
+
+def cmd(line, pre=0.0):
+    s.sendall(line.encode("latin-1"))
+    time.sleep(pre)
+    t0 = time.monotonic()
+    s.sendall(b"\n")
+    r = reply()
+    return r, (time.monotonic() - t0) * 1000
+
+try:
+    s.sendall(b"\x03")
+    r, _ = cmd("mode machine")
+    human = "previous=human" in r
+    for line in sys.argv[3:]:
+        pre = 0.0
+        if line == "@long":
+            line = "dr 0 " + "1" * 195
+        elif line.startswith("@nl:"):
+            line, pre = line[4:], 0.5
+        r, ms = cmd(line, pre)
+        print("%.1f\t%s" % (ms, r), flush=True)
+    if human:
+        s.sendall(b"mode human\n")
+        time.sleep(0.05)
+except (socket.timeout, TimeoutError):
+    print("timeout\tno reply within %s s" % timeout, flush=True)
+    sys.exit(3)
+except (OSError, EOFError) as e:
+    print("io\t%s" % e, flush=True)
+    sys.exit(4)
+PY
+
+# raw LINE...: RAW_OUT (one "MS<TAB>REPLY" per line), RAW_ST.
+raw() {
+	RAW_ST=0
+	RAW_OUT=$(python3 "$rd/mon_raw.py" "$sock" "$reply_timeout" "$@" 2>&1) || RAW_ST=$?
+	{
+		echo "\$ raw $* -> status $RAW_ST"
+		sed 's/^/  /' <<<"$RAW_OUT"
+	} >>"$dlog"
+}
+raw_ok() {
+	raw "$@"
+	[[ $RAW_ST == 0 ]] || dv_fail "monitor lines '$*': status $RAW_ST: $RAW_OUT" "${logs[@]}"
+}
+# regs: REGS (the reply of `regs`).
+regs() {
+	raw_ok regs
+	REGS=$(cut -f2- <<<"$RAW_OUT")
+	[[ $REGS == *" ok" ]] || dv_fail "regs: no ok reply: $REGS" "${logs[@]}"
+}
+
+# Failures that leave the rest of the run meaningful are collected and
+# reported at the end, so that one run shows them all.
+late_fails=()
+late_fail() {
+	echo "monitor: FAILURE (reported at the end): $*"
+	late_fails+=("$*")
+}
+
+wait_guest() { # REGEX SECONDS
+	dv_wait_for_line "$com1" "$1" "$2" "$emu"
+}
+# line_of REGEX: the last COM1 line matching it.
+line_of() { tr -d '\r' <"$com1" | grep -a -E -- "$1" | tail -1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : -1)}'; }
+maxof() { sort -n | tail -1; }
+
+# ---- phase 1: DR0 from the monitor, DR1/DR7 from the guest --------------------
+
+wait_guest '^montest: phase 1 ready' "$boot_timeout"
+dv_assert_line "$com1" '^montest: running under drvisor' "montest did not run under drvisor"
+boot_s=$((SECONDS - start))
+
+# The baseline of responsiveness: the guest waits with interrupts on and makes
+# a CPUID exit every few instructions. Three figures, wall clock (see the
+# header): a whole drvctl --get-dr7, one machine-mode line sent at once
+# ("dr 7" + newline), and the newline alone ("dr 7" sent 0.5 s before it).
+base_dc=() base_line=() base_nl=()
+for ((i = 0; i < SAMPLES; i++)); do
+	dc_ok --get-dr7
+	base_dc+=("$DC_MS")
+done
+raw_ok "dr 7" "dr 7" "dr 7" "dr 7" "dr 7"
+mapfile -t base_line < <(cut -f1 <<<"$RAW_OUT")
+raw_ok "@nl:dr 7" "@nl:dr 7" "@nl:dr 7" "@nl:dr 7" "@nl:dr 7"
+mapfile -t base_nl < <(cut -f1 <<<"$RAW_OUT")
+
+dc_ok --set-dr0=$MAGIC_A
+expect_reg "phase 1: monitor write of dr0" dr0 $MAGIC_A "$DC_OUT"
+wait_guest '^montest: phase 1 wrote dr1=0x[0-9a-f]{16} dr7=0x[0-9a-f]{16}; waiting for dr2=0x[0-9a-f]{16}$' 60
+wrote=$(line_of '^montest: phase 1 wrote ')
+g_dr1=$(sed -n -E 's/.*dr1=(0x[0-9a-f]+).*/\1/p' <<<"$wrote")
+g_dr7=$(sed -n -E 's/.*dr7=(0x[0-9a-f]+).*/\1/p' <<<"$wrote")
+[[ -n $g_dr1 && -n $g_dr7 ]] || dv_fail "phase 1: cannot parse '$wrote'" "${logs[@]}"
+[[ $(hexnorm "$g_dr7") == "$(hexnorm $GUEST_DR7)" ]] ||
+	dv_fail "phase 1: the guest read back dr7=$g_dr7 after writing $GUEST_DR7" "${logs[@]}"
+dc_ok --get-all
+expect_reg "phase 1: the guest's dr1 read through the monitor" dr1 "$g_dr1" "$DC_OUT"
+expect_reg "phase 1: the guest's dr7 read through the monitor" dr7 $GUEST_DR7 "$DC_OUT"
+expect_reg "phase 1: dr0 (monitor's write) still there" dr0 $MAGIC_A "$DC_OUT"
+dc_ok --get-dr1 --get-dr7
+expect_reg "phase 1: --get-dr1" dr1 "$g_dr1" "$DC_OUT"
+expect_reg "phase 1: --get-dr7" dr7 $GUEST_DR7 "$DC_OUT"
+dc_ok --set-dr2=$MAGIC_A_ACK
+echo "monitor: phase 1 ok: dr0=$MAGIC_A from the monitor; dr1=$g_dr1 dr7=$GUEST_DR7 from the guest, read back"
+
+# ---- phase 2: a watchpoint armed through the monitor --------------------------
+
+wait_guest '^montest: phase 2 ready: watch=0x[0-9a-f]{16} dr7=0x[0-9a-f]{16}$' 60
+watch=$(line_of '^montest: phase 2 ready: watch=' | sed -n -E 's/.*watch=(0x[0-9a-f]+).*/\1/p')
+[[ -n $watch ]] || dv_fail "phase 2: no watch address" "${logs[@]}"
+dc_ok --set-dr0="$watch" --set-dr7=0xd0001
+expect_reg "phase 2: monitor write of dr0" dr0 "$watch" "$DC_OUT"
+expect_reg "phase 2: monitor write of dr7 (read back)" dr7 $WATCH_DR7 "$DC_OUT"
+wait_guest '^montest: phase 2 result: .*\)$' 60
+result=$(line_of '^montest: phase 2 result: ')
+if [[ $platform == qemu ]]; then
+	echo "monitor: phase 2 SKIP (QEMU 7.2 TCG never arms a breakpoint written only into the VMCB's DR7): $result"
+else
+	echo "monitor: phase 2: $result"
+fi
+
+# ---- phase 3: pause, step 10, cont ---------------------------------------------
+
+# mt_count_loop's instructions (montest.c): offset, length, change of R12;
+# JE (+22) falls through (DR3 is not the magic while paused), JB (+36) goes
+# back to +0 (the deadline is minutes away).
+declare -A ilen=([0]=2 [2]=2 [4]=3 [7]=3 [10]=3 [13]=3 [16]=3 [19]=3 [22]=2 [24]=2 [26]=4 [30]=3 [33]=3 [36]=2)
+declare -A idelta=([4]=1 [7]=1 [10]=1 [13]=1)
+simulate() { # OFFSET N: prints "OFFSET_AFTER R12_DELTA"
+	local o=$1 n=$2 d=0
+	while ((n--)); do
+		d=$((d + ${idelta[$o]:-0}))
+		if ((o == 36)); then o=0; else o=$((o + ${ilen[$o]})); fi
+	done
+	echo "$o $d"
+}
+
+wait_guest '^montest: phase 3 ready: loop=0x[0-9a-f]{16} end=0x[0-9a-f]{16}$' 60
+loop=$(line_of '^montest: phase 3 ready: loop=' | sed -n -E 's/.*loop=(0x[0-9a-f]+).*/\1/p')
+[[ -n $loop ]] || dv_fail "phase 3: no loop address" "${logs[@]}"
+loop=$(printf '%d' "$loop")
+off=-1
+for ((attempt = 1; attempt <= 10; attempt++)); do
+	sleep 0.3
+	dc_ok --pause
+	regs
+	rip1=$(printf '%d' "$(val rip "$REGS")")
+	r12_1=$(printf '%d' "$(val r12 "$REGS")")
+	fl=$(printf '%d' "$(val rflags "$REGS")")
+	off=$((rip1 - loop))
+	[[ -n ${ilen[$off]:-} ]] && break
+	echo "monitor: phase 3: paused at rip=$(printf '%#x' "$rip1"), not in the loop yet; again"
+	dc_ok --cont
+	off=-1
+done
+((off >= 0)) || dv_fail "phase 3: never paused inside the loop at $(printf '%#x' "$loop")" "${logs[@]}"
+((!(fl & 0x200))) || dv_fail "phase 3: paused in the loop with rflags=$(printf '%#x' "$fl"): IF set (the guest runs it with cli)" "${logs[@]}"
+sleep 0.5
+regs
+expect_reg "phase 3: paused guest, second read of rip" rip "$rip1" "$REGS"
+expect_reg "phase 3: paused guest, second read of the counter" r12 "$r12_1" "$REGS"
+read -r off_after delta < <(simulate "$off" 10)
+want_rip=$((loop + off_after))
+want_r12=$((r12_1 + delta))
+dc_ok --step=10
+expect_reg "phase 3: step 10 from loop+$off" stepped 10 "$DC_OUT"
+expect_reg "phase 3: step 10 from loop+$off (reply)" rip "$want_rip" "$DC_OUT"
+regs
+expect_reg "phase 3: step 10 from loop+$off" rip "$want_rip" "$REGS"
+expect_reg "phase 3: step 10 from loop+$off, counter" r12 "$want_r12" "$REGS"
+# The guest never set TF (it runs the loop with TF clear): `regs` must show
+# the guest's RFLAGS, not the monitor's single-step TF.
+fl_step=$(printf '%d' "$(val rflags "$REGS")")
+((!(fl_step & 0x100))) ||
+	late_fail "phase 3: after step 10, regs shows rflags=$(printf '%#x' "$fl_step") with TF (0x100) set; the guest's RFLAGS has TF clear (paused at rflags=$(printf '%#x' "$fl"))"
+# Once more from wherever that left it, and a single step.
+read -r off2 delta2 < <(simulate "$off_after" 1)
+dc_ok --step
+expect_reg "phase 3: step 1 from loop+$off_after" rip "$((loop + off2))" "$DC_OUT"
+regs
+expect_reg "phase 3: step 1 from loop+$off_after, counter" r12 "$((want_r12 + delta2))" "$REGS"
+sleep 0.3
+regs
+expect_reg "phase 3: still paused after the steps" rip "$((loop + off2))" "$REGS"
+dc_ok --cont
+moved=0
+for ((i = 0; i < 20; i++)); do
+	sleep 0.2
+	regs
+	r12_3=$(printf '%d' "$(val r12 "$REGS")")
+	((r12_3 != want_r12 + delta2)) && moved=1 && break
+done
+((moved)) || dv_fail "phase 3: after cont the counter r12 stays at $((want_r12 + delta2))" "${logs[@]}"
+dc_ok --set-dr3=$MAGIC_C
+wait_guest '^montest: phase 3 done' 60
+echo "monitor: phase 3 ok: paused at loop+$off (r12=$r12_1), step 10 -> loop+$off_after r12+$delta, step 1 -> loop+$off2, cont -> r12=$r12_3"
+
+# ---- phase 4: replies while the guest spins with interrupts off -----------------
+
+wait_guest '^montest: phase 4 ready: .*loop=0x[0-9a-f]{16}$' 60
+t_spin0=$(now_ms)
+spin=$(line_of '^montest: phase 4 ready' | sed -n -E 's/.*loop=(0x[0-9a-f]+).*/\1/p')
+sleep 0.5
+if [[ $platform == qemu ]]; then
+	# Nothing makes this guest exit under QEMU TCG: the reply comes when the
+	# spin (3 s of guest TSC) ends. Printed, not judged.
+	dc --get-dr7
+	echo "monitor: phase 4 SKIP (QEMU 7.2 TCG: no exit while the guest spins with interrupts off;" \
+		"svm.c qemu_tcg_virq_bug): drvctl --get-dr7 took $DC_MS ms (status $DC_ST);" \
+		"baseline (guest exiting, IF=1): drvctl ${base_dc[*]} ms, one line ${base_line[*]} ms," \
+		"newline alone ${base_nl[*]} ms"
+	wait_guest '^montest: phase 4 done: .*ended=(dr3|timeout)$' 60
+else
+	spin_dc=() spin_line=() spin_nl=()
+	dc_ok --stats
+	stats0=$DC_OUT
+	for ((i = 0; i < SAMPLES; i++)); do
+		dc --get-dr7
+		[[ $DC_ST == 0 ]] || dv_fail "phase 4: drvctl --get-dr7 while the guest spins: status $DC_ST after $DC_MS ms: $DC_ERR" "${logs[@]}"
+		spin_dc+=("$DC_MS")
+	done
+	raw "dr 7" "dr 7" "dr 7" "dr 7" "dr 7"
+	[[ $RAW_ST == 0 ]] || dv_fail "phase 4: a machine-mode 'dr 7' while the guest spins: $RAW_OUT" "${logs[@]}"
+	mapfile -t spin_line < <(cut -f1 <<<"$RAW_OUT")
+	raw "@nl:dr 7" "@nl:dr 7" "@nl:dr 7" "@nl:dr 7" "@nl:dr 7"
+	[[ $RAW_ST == 0 ]] || dv_fail "phase 4: a machine-mode 'dr 7' while the guest spins: $RAW_OUT" "${logs[@]}"
+	mapfile -t spin_nl < <(cut -f1 <<<"$RAW_OUT")
+	dc_ok --stats
+	stats1=$DC_OUT
+	# Prove where the guest was: in mt_spin_loop with interrupts off.
+	dc_ok --pause
+	regs
+	rip=$(printf '%d' "$(val rip "$REGS")")
+	fl=$(printf '%d' "$(val rflags "$REGS")")
+	dc_ok --cont
+	s=$(printf '%d' "$spin")
+	((rip >= s && rip < s + 30)) || dv_fail "phase 4: the guest was not spinning: rip=$(printf '%#x' "$rip"), loop at $spin" "${logs[@]}"
+	((!(fl & 0x200))) || dv_fail "phase 4: spinning with rflags=$(printf '%#x' "$fl"): IF set" "${logs[@]}"
+	dc_ok --set-dr3=$MAGIC_D
+	wait_guest '^montest: phase 4 done: .*ended=(dr3|timeout)$' 60
+	t_spin1=$(now_ms)
+	spun=$(line_of '^montest: phase 4 done: ' | sed -n -E 's/.* spun ([0-9]+) ms.*/\1/p')
+	[[ -n $spun && $spun -gt 0 ]] || dv_fail "phase 4: no spin time from the guest" "${logs[@]}"
+	# Wall-clock ms per emulated (guest TSC) ms while spinning.
+	slow=$(awk -v w=$((t_spin1 - t_spin0)) -v g="$spun" 'BEGIN {printf "%.2f", w / g}')
+	emu() { awk -v m="$1" -v r="$slow" 'BEGIN {printf "%.1f", m / r}'; }
+	med() { printf '%s\n' "$@" | median; }
+	echo "monitor: responsiveness on $platform, wall clock ms (median):" \
+		"newline alone: baseline ${base_nl[*]} ($(med "${base_nl[@]}")), spinning IF=0 ${spin_nl[*]} ($(med "${spin_nl[@]}"));" \
+		"whole line 'dr 7': baseline ${base_line[*]} ($(med "${base_line[@]}")), spinning ${spin_line[*]} ($(med "${spin_line[@]}"));" \
+		"whole drvctl --get-dr7: baseline ${base_dc[*]} ($(med "${base_dc[@]}")), spinning ${spin_dc[*]} ($(med "${spin_dc[@]}"))"
+	echo "monitor: the spin took $((t_spin1 - t_spin0)) ms wall for $spun ms of guest TSC ($slow wall ms per emulated ms);" \
+		"in emulated time, spinning: newline->reply $(emu "$(med "${spin_nl[@]}")") ms (max $(emu "$(printf '%s\n' "${spin_nl[@]}" | maxof)")), whole line $(emu "$(med "${spin_line[@]}")") ms"
+	echo "monitor: exits while measuring: $(($(val total "$stats1") - $(val total "$stats0"))); stats after: $(tr '\n' ' ' <<<"$stats1")"
+	nl_emu=$(emu "$(printf '%s\n' "${spin_nl[@]}" | maxof)")
+	awk -v m="$nl_emu" -v l="$MT_NL_LIMIT_MS" 'BEGIN {exit !(m <= l)}' ||
+		dv_fail "phase 4: a reply came $nl_emu ms (emulated; wall $(printf '%s\n' "${spin_nl[@]}" | maxof) ms / $slow) after its newline while the guest spun with interrupts off; limit $MT_NL_LIMIT_MS ms" "${logs[@]}"
+fi
+line_of '^montest: phase 4 done: '
+
+# ---- phase 5: bad input changes nothing -----------------------------------------
+
+wait_guest '^montest: phase 5 ready' 60
+dc_ok --set-dr0=0x7ffe1000 --set-dr1=0x1234567 --set-dr2=0xffff800000001000 \
+	--set-dr3=0x2468ace0 --set-dr6=0xffff4ff2 --set-dr7=0x00ff0700
+dc_ok --get-all
+before=$DC_OUT
+expect_reg "phase 5: setup" dr6 0xffff4ff2 "$before"
+expect_reg "phase 5: setup" dr7 0x00ff0700 "$before"
+raw_ok vcpu
+vcpus=$(val vcpus "$(cut -f2- <<<"$RAW_OUT")")
+[[ -n $vcpus ]] || dv_fail "phase 5: no vcpus= in '$RAW_OUT'" "${logs[@]}"
+
+unchanged() { # WHAT: DR0-3/6/7/DEBUGCTL as in $before
+	local r
+	dc_ok --get-all
+	for r in dr0 dr1 dr2 dr3 dr6 dr7 debugctl; do
+		expect_reg "phase 5: after $1: read back" "$r" "$(val "$r" "$before")" "$DC_OUT"
+	done
+}
+
+# LINE<TAB>REGEX of the error it must get.
+bad_lines=(
+	$'frob\terror: unknown command'
+	$'dr 8\terror: .*dr8'
+	$'dr 4\terror: .*dr4 and dr5 are aliases'
+	$'dr 5 0x400\terror: .*dr4 and dr5 are aliases'
+	$'dr 7 0x100000400\terror: dr7 bits 63:32 must be 0'
+	$'dr 6 0x1ffff0ff0\terror: dr6 bits 63:32 must be 0'
+	$'dr 7 0x1400\terror: dr7 bits .*reserved'
+	$'dr 7 0x800\terror: dr7 bits .*reserved'
+	$'dr 7 0x8400\terror: dr7 bits .*reserved'
+	$'dr 6 0xffff1ff0\terror: dr6 bit 12 is reserved'
+	$'dr 0 0x8000000000000000\terror: .*not canonical'
+	$'dr 3 0x0100000000000000\terror: .*not canonical'
+	$'dr 0 xyz\terror: bad value .xyz.'
+	$'dr 1 0x\terror: bad value'
+	$'dr 2 0x10000000000000000\terror: '
+	$'dr 0 1 2\terror: dr: too many arguments'
+	$'dr x\terror: '
+	$'debugctl 0x4\terror: reserved IA32_DEBUGCTL bit'
+	$'debugctl 0x8000000000000000\terror: reserved IA32_DEBUGCTL bit'
+	"vcpu $vcpus"$'\terror: no vcpu '"$vcpus"
+	$'vcpu 99999999999999999999999\terror: '
+	$'step 0\terror: step count must be'
+	$'step 1000001\terror: step count must be'
+	$'step 10\terror: cannot step vcpu 0: it is running'
+	$'@long\terror: line too long'
+)
+lines=() res=()
+for b in "${bad_lines[@]}"; do lines+=("${b%%$'\t'*}") res+=("${b#*$'\t'}"); done
+raw_ok "${lines[@]}"
+mapfile -t replies < <(cut -f2- <<<"$RAW_OUT")
+((${#replies[@]} == ${#lines[@]})) ||
+	dv_fail "phase 5: ${#lines[@]} bad lines, ${#replies[@]} replies: $RAW_OUT" "${logs[@]}"
+for i in "${!lines[@]}"; do
+	grep -q -E -- "^${res[$i]}" <<<"${replies[$i]}" ||
+		dv_fail "phase 5: '${lines[$i]}': expected a reply matching '${res[$i]}', got '${replies[$i]}'" "${logs[@]}"
+done
+unchanged "${#lines[@]} bad machine-mode lines"
+
+# drvctl: ACTION<TAB>EXIT STATUS<TAB>REGEX of its stderr (1: the monitor's error).
+bad_dc=(
+	$'--set-dr7=0x100000400\t1\terror: dr7 bits 63:32'
+	$'--set-dr6=0x1ffff0ff0\t1\terror: dr6 bits 63:32'
+	$'--set-dr7=0x1400\t1\terror: dr7 bits'
+	$'--set-dr6=0xffff1ff0\t1\terror: dr6 bit 12'
+	$'--set-dr0=0x8000000000000000\t1\tnot canonical'
+	$'--set-dr1=xyz\t1\tbad value'
+	$'--set-debugctl=0x4\t1\treserved IA32_DEBUGCTL bit'
+	"--vcpu=$vcpus --get-dr0"$'\t1\tno vcpu'
+	$'--step=0\t1\tstep count'
+	$'--step=10\t1\tit is running'
+	$'--get-dr4\t2\t.'
+	$'--set-dr5=0x400\t2\t.'
+)
+for b in "${bad_dc[@]}"; do
+	IFS=$'\t' read -r act want re <<<"$b"
+	# shellcheck disable=SC2086 # ACTION may be two flags
+	dc $act
+	[[ $DC_ST == "$want" ]] || dv_fail "phase 5: drvctl $act: exit status $DC_ST, expected $want ($DC_ERR)" "${logs[@]}"
+	grep -q -E -- "$re" <<<"$DC_ERR" || dv_fail "phase 5: drvctl $act: stderr '$DC_ERR' does not match '$re'" "${logs[@]}"
+	[[ -z $DC_OUT ]] || dv_fail "phase 5: drvctl $act printed '$DC_OUT' on a refusal" "${logs[@]}"
+done
+unchanged "${#bad_dc[@]} refused drvctl actions"
+echo "monitor: phase 5 ok: ${#lines[@]} bad lines and ${#bad_dc[@]} bad drvctl actions refused, registers unchanged"
+dc_ok --set-dr7=0 --set-dr3=$MAGIC_E
+
+# ---- the end --------------------------------------------------------------------
+
+wait_guest '^montest: done' 60
+st=0
+end=$((SECONDS + 60))
+while kill -0 "$emu" 2>/dev/null && ((SECONDS < end)); do sleep 0.2; done
+wait "$emu" || st=$?
+trap - EXIT
+case $platform in
+qemu) [[ $st == 1 ]] || dv_fail "QEMU did not end through the guest's exit with code 0: status $st" "${logs[@]}" ;;
+*) [[ $st == 0 ]] || dv_fail "Bochs did not end through the guest's Shutdown: status $st" "${logs[@]}" ;;
+esac
+dv_assert_tap "$com1"
+((${#late_fails[@]} == 0)) || dv_fail "$(printf '%s; ' "${late_fails[@]}")" "${logs[@]}"
+if [[ -f $com2 ]]; then
+	dv_assert_banner "$platform" "$com2"
+	dv_assert_no_line "$com2" 'HOST EXCEPTION|unexpected exit|VMRUN failed|VM entry failed'
+fi
+dv_pass "$name in $((SECONDS - start))s (montest reached after ${boot_s}s)"
