@@ -32,6 +32,10 @@
  *            MT_SPIN_QEMU_S seconds).
  *   phase 5 (errors)       waits (interrupts on, CPUID exits) while the runner
  *            sends bad input; ends on DR3 = MT_MAGIC_E.
+ *   phase 6 (step-exit)    phase 3's loop again (ended by DR3 = MT_MAGIC_F):
+ *            the runner steps across the CPUID, an instruction drvisor
+ *            intercepts and emulates in the middle of its step. Last, because
+ *            a #DB leaking into the guest ends the program ("Bail out!").
  *
  * Lines for the runner (COM1): "montest: phase N ready ..." and the TAP
  * stream; "montest: running under drvisor" or "montest: not under drvisor".
@@ -46,6 +50,7 @@
 #define MT_MAGIC_C     0x00006d6f6e740c01ul
 #define MT_MAGIC_D     0x00006d6f6e740d01ul
 #define MT_MAGIC_E     0x00006d6f6e740e01ul
+#define MT_MAGIC_F     0x00006d6f6e740f01ul
 /* DR7 the guest writes in phase 1: L1, R/W1 = 01 (write), LEN1 = 11 (4
  * bytes), bit 10; DR1 points at a variable nobody writes. */
 #define MT_GUEST_DR7   0x0000000000d00404ul
@@ -286,24 +291,23 @@ static void phase2_watchpoint(void)
 	       DR6_CLEAN | DR6_B0);
 }
 
-static void phase3_step(void)
+static void phase_step(unsigned phase, uint64_t magic, const char *what)
 {
 	uint64_t count, ended, dr6, fl;
 
 	wr_dr6(DR6_CLEAN);
 	trap_log_clear();
-	announce("montest: phase 3 ready: loop=0x%016lx end=0x%016lx\n", addr_of(mt_count_top),
-		 addr_of(mt_count_end));
+	announce("montest: phase %u ready: loop=0x%016lx end=0x%016lx\n", phase,
+		 addr_of(mt_count_top), addr_of(mt_count_end));
 	__asm__ volatile("cli");
-	count = mt_count_loop(MT_MAGIC_C, deadline(MT_WAIT_S * 4), &ended);
+	count = mt_count_loop(magic, deadline(MT_WAIT_S * 4), &ended);
 	fl = rflags();
 	__asm__ volatile("sti");
 	dr6 = rd_dr6();
-	guest_printf("montest: phase 3 done: r12=%lu ended=%s dr6=0x%016lx rflags=%#lx\n", count,
-		     ended ? "dr3" : "timeout", dr6, fl);
+	guest_printf("montest: phase %u done: r12=%lu ended=%s dr6=0x%016lx rflags=%#lx\n", phase,
+		     count, ended ? "dr3" : "timeout", dr6, fl);
 	tap_ok(ended && dr6 == DR6_CLEAN && !(fl & RFLAGS_TF) && trap_log_count() == 0,
-	       "phase 3: paused, stepped and resumed by the monitor, ended by DR3; no #DB, TF "
-	       "or DR6 trace in the guest");
+	       "phase %u: %s, ended by DR3; no #DB, TF or DR6 trace in the guest", phase, what);
 	if (!ended)
 		guest_printf("# timeout after %u s: dr3=0x%016lx\n", MT_WAIT_S * 4, rd_dr3());
 	wr_dr3(0);
@@ -394,12 +398,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 	guest_printf("montest: running under drvisor (%s), tsc_hz=%lu%s\n",
 		     hv_vendor_name(hv.vendor), tsc_hz, on_qemu ? ", platform=qemu" : "");
-	tap_plan(6);
+	tap_plan(7);
 	phase1_readback();
 	phase2_watchpoint();
-	phase3_step();
+	phase_step(3, MT_MAGIC_C, "paused, stepped and resumed by the monitor");
 	phase4_spin();
 	phase5_errors();
+	phase_step(6, MT_MAGIC_F, "stepped by the monitor across a CPUID (an exit)");
 	wr_dr7(DR7_INIT);
 	guest_printf("montest: done\n");
 	guest_exit(tap_failures() ? 1 : 0);
