@@ -1,6 +1,7 @@
 /* Reporting an exception taken in the host, then stopping the CPU. */
 #include "exception.h"
 #include "cpu.h"
+#include "svm/svm.h"
 #include "core/debugreg.h"
 #include "core/irq_forward.h"
 #include "core/log.h"
@@ -66,6 +67,8 @@ void exception_dispatch(struct exception_frame *f)
 {
 	if (f->vector == VEC_DB && debugreg_host_db())
 		return; /* the host's own watchpoint: a trap, execution goes on */
+	if (f->vector == VEC_DB && svm_leaked_guest_step(f->rip))
+		return; /* Bochs: see svm_leaked_guest_step */
 	/* Interrupts reach the host only in the window the SVM exit path
 	 * opens to accept them for the guest (core/irq_forward.h). */
 	if (f->vector >= VEC_FIRST_INTERRUPT) {

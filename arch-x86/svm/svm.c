@@ -238,18 +238,22 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
  * have delivered, the real APIC having already arbitrated priorities. While
  * more wait, a virtual interrupt with the VINTR intercept makes the guest
  * exit as soon as it can take the next one (APM vol. 2 15.21.4), the way an
- * interrupt window works; its vector is never delivered. An NMI goes first.
- * While the monitor steps the guest, they wait. */
-static void svm_forward_irq(struct vmcb *vm)
+ * interrupt window works; its vector is never delivered. An NMI (which can
+ * reach the host, GIF being 1 there) goes first, also where interrupts are
+ * not intercepted (intr false). While the monitor steps the guest, they
+ * wait. */
+static void svm_forward_irq(struct vmcb *vm, bool intr)
 {
 	struct vmcb_control *c = &vm->control;
 	bool can_take = (vm->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1);
 	int vec;
 
-	c->vintr = SVM_VINTR_MASKING;
-	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi())
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
+	if (!intr)
+		return;
+	c->vintr = SVM_VINTR_MASKING;
+	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next()) >= 0)
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | (uint64_t)vec;
 	if (irq_forward_pending()) {
@@ -268,8 +272,8 @@ void svm_prepare_entry(struct vcpu *v)
 	if (s->lbr_virt)
 		vm->save.dbgctl = v->dbg.guest.debugctl;
 	v->dbg.swap_debugctl = !s->lbr_virt;
-	if (s->forward_irqs && !s->stepping)
-		svm_forward_irq(vm);
+	if (!s->stepping)
+		svm_forward_irq(vm, s->forward_irqs);
 }
 
 static void svm_run(struct vcpu *v)

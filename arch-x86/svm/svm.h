@@ -44,6 +44,14 @@ void svm_prepare_entry(struct vcpu *v);
 /* A #DB intercepted while the monitor steps the guest. */
 void svm_step_db(struct vcpu *v);
 
+/* A #DB taken by the host at rip: true when it is the guest's single-step
+ * trap that Bochs delivers to the host after the #VMEXIT of an intercepted
+ * instruction (it keeps the trap pending across #VMEXIT, also with GIF=0);
+ * the host DR6 is then cleaned up and the trap ignored: drvisor raises it in
+ * the guest itself (vcpu_emulated_step_trap). A correct CPU never gets here:
+ * the host runs with TF clear and the intercepted instruction never ends. */
+bool svm_leaked_guest_step(uint64_t rip);
+
 /* Print the VMCB fields that VMRUN's consistency checks read. */
 void svm_dump_vmcb(const struct vmcb *vmcb);
 

@@ -20,10 +20,14 @@
 ;     at VMRUN also keeps QEMU TCG's #VMEXIT (which reloads the host DR7 from
 ;     the host save area instead of disabling breakpoints) from arming
 ;     anything early.
-; The host runs with GIF = 0 from the first CLGI on: no interrupts or NMIs
-; reach the host, except in the window svm_exit.c opens after an INTR exit
-; to accept them for the guest. RFLAGS.IF is 1 only across VMRUN, where
-; (V_INTR_MASKING) it makes physical interrupts exit the guest.
+; GIF is 0 from the CLGI before each VMRUN until the host state is back
+; after #VMEXIT; the host itself runs with GIF = 1 and IF = 0: no maskable
+; interrupt reaches it (except in the window svm_exit.c opens after an INTR
+; exit to accept them for the guest), an NMI does and is handed on to the
+; guest, and its own debug breakpoints work — AMD CPUs discard breakpoint
+; #DBs while GIF = 0 (APM vol. 2 15.17; Bochs does the same). RFLAGS.IF is
+; 1 across VMRUN, where (V_INTR_MASKING) it makes physical interrupts exit
+; the guest.
 ;
 ; Host stack while the loop runs (RSP is restored by #VMEXIT from the host
 ; save area, so these slots survive the guest):
@@ -46,6 +50,7 @@ default rel
 
 extern svm_handle_exit
 global svm_run_loop
+global svm_run_loop.after_vmrun
 %ifdef DRVISOR_EXIT_FLOOR
 extern svm_floor_exit
 %endif
@@ -69,6 +74,7 @@ svm_run_loop:
 	vmsave                          ; [rax]: the host's hidden state, once
 
 .enter_guest:
+	clgi                            ; no NMI between here and VMRUN
 	mov rbx, [rsp + SLOT_VCPU]
 	DR_HOST_SAVE_AND_QUIESCE rbx
 	DR_GUEST_DR0_3_IN rbx
@@ -80,6 +86,7 @@ svm_run_loop:
 .vmrun:
 	sti                             ; GIF is 0: nothing reaches the host, but
 	vmrun                           ; [rax]   with V_INTR_MASKING the host's IF
+.after_vmrun:                           ; (svm_leaked_guest_step)
 	cli                             ; lets physical interrupts exit the guest
 %ifdef DRVISOR_EXIT_FLOOR
 	; The exit-path floor (benchmarks only, CMake DRVISOR_EXIT_FLOOR): the
@@ -113,6 +120,7 @@ svm_run_loop:
 	DR_HOST_RESTORE rbx
 	mov rax, [rsp + SLOT_HOST_SAVE]
 	vmload                          ; [rax]
+	stgi                            ; the host runs with GIF=1 (and IF=0)
 	mov rdi, [rsp + SLOT_VCPU]
 	call svm_handle_exit
 	test eax, eax

@@ -1,6 +1,8 @@
 /* #VMEXIT handling for AMD SVM: decode the VMCB's exit code and hand the
  * vendor-neutral part to core/vcpu.c. */
 #include "svm.h"
+#include "arch-x86/cpu.h"
+#include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "core/hv_config.h"
@@ -14,6 +16,19 @@
  * SVME is hidden from the guest, which sees no SVM. */
 #define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 11) | (1ull << 13) | \
 			     (1ull << 14) | (1ull << 15))
+
+/* The instruction after VMRUN in svm_entry.asm. */
+extern const char svm_after_vmrun[] __asm__("svm_run_loop.after_vmrun");
+
+bool svm_leaked_guest_step(uint64_t rip)
+{
+	uint64_t dr6 = read_dr6();
+
+	if (rip != (uint64_t)svm_after_vmrun || (dr6 & DR6_STATUS) != DR6_BS)
+		return false;
+	write_dr6(DR6_RESET);
+	return true;
+}
 
 void svm_skip_instruction(struct vcpu *v, unsigned len)
 {
@@ -108,12 +123,13 @@ static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
 }
 
 /* A physical interrupt arrived while the guest ran: let the host accept it
- * (GIF and IF open for one instruction; the host IDT records the vector,
- * core/irq_forward.h) so that svm_prepare_entry can hand it to the guest. */
+ * (IF open for one instruction, GIF being 1 in the host; the host IDT
+ * records the vector, core/irq_forward.h) so that svm_prepare_entry can
+ * hand it to the guest. */
 static void take_interrupts(struct vcpu *v)
 {
 	vcpu_count_exit(v, DV_EXIT_INTERRUPT);
-	__asm__ volatile("sti; stgi; nop; clgi; cli" : : : "memory");
+	__asm__ volatile("sti; nop; cli" : : : "memory");
 }
 
 static void refuse_virt_instruction(struct vcpu *v)

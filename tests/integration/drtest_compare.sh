@@ -42,6 +42,14 @@ fi
 timeout=90
 [[ $platform == bochs-* ]] && timeout=200
 build=$(dv_build_dir)
+# test_hooks=on arms drvisor's own host watchpoint (case 10). Under QEMU 7.2
+# TCG that makes QEMU itself crash (segmentation fault) once the guest arms
+# data watchpoints of its own (cases 4 and 9; reproduced, and the same crash
+# DESIGN's quirk table reports for a host DR7 armed around VMRUN): there the
+# isolation case runs without the hooks and is expected to skip for that
+# reason; Bochs SVM and VMX are the reference for it.
+hooks=on
+[[ $platform == qemu ]] && hooks=off
 [[ -f $build/guest-tests/drtest.efi ]] || dv_fail "guest test not built: $build/guest-tests/drtest.efi"
 
 failures=0
@@ -84,7 +92,7 @@ boot() {
 		local args="exits=$exits"
 		[[ -n ${DRTEST_SEED:-} ]] && args+=" seed=$DRTEST_SEED"
 		"$DV_TOOLS/mkesp" --out "$dir/esp" --build "$build" --clean \
-			--cfg monitor=com2 --cfg log_level=info --cfg test_hooks=on \
+			--cfg monitor=com2 --cfg log_level=info --cfg "test_hooks=$hooks" \
 			--cfg "dr_switch=$mode" \
 			--cfg 'next=\drvisor\tests\drtest.efi' --cfg "next_args=$args" \
 			--guest drtest >/dev/null
@@ -112,7 +120,7 @@ check_run() {
 				grep -a -m3 -E 'HOST EXCEPTION|unexpected exit|VMRUN failed|VM entry failed' |
 				paste -sd '|')"
 		fi
-		dv_has_line "$dir/com2.log" '^drvisor: stats vcpu0 ' ||
+		dv_has_line "$dir/com2.log" 'drvisor: stats vcpu0 ' ||
 			problem "$mode: no exit statistics (DV_HC_REPORT_STATS) on the monitor port"
 	fi
 	dv_has_line "$dir/com1.log" '^drtest: done$' ||
@@ -167,6 +175,10 @@ for mode in eager lazy; do
 			fi
 			if [[ $reason != "running natively"* && $vir == "ok $n - $name # SKIP "* ]]; then
 				echo "note: $mode case $n:${vir#"ok $n - $name"} where native skipped ($reason)"
+				continue
+			fi
+			if [[ $hooks == off && $vir == "ok $n - $name # SKIP drvisor without test hooks"* ]]; then
+				echo "note: $mode case $n skipped: no test hooks on $platform (QEMU 7.2 crash, see above)"
 				continue
 			fi
 		fi
