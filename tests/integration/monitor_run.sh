@@ -61,10 +61,11 @@
 # ~200 ms baseline, ~750 ms spinning. QEMU: baseline ~1 ms per line, ~4 ms
 # per drvctl; the spin gets no reply until it ends (SKIP, reason above).
 #
-# Run times measured on the development machine (2 cores shared, no KVM),
-# runner start to PASS/FAIL:
-#   qemu       about 12 s (montest reached after ~5 s)
-#   bochs-vmx  about 45 s (montest reached after ~14 s)
+# Run times measured on the development machine (2 cores shared with other
+# jobs, no KVM), runner start to PASS/FAIL, all six phases:
+#   qemu       about 20-25 s (montest reached after 5-8 s)
+#   bochs-vmx  about 60-70 s (montest reached after 14-18 s; the phase-4
+#              spin alone ~15 s wall for ~4 s of guest time)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
