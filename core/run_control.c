@@ -51,6 +51,9 @@ void vcpu_step_event(struct vcpu *v)
 void vcpu_service(struct vcpu *v)
 {
 	monitor_poll();
+	/* While paused, the guest's state shows nothing of a step's TF. */
+	if (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
+		v->ops->set_single_step(v, false);
 	while (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
 		monitor_poll();
 	if (v->state == VCPU_RUNNING)

@@ -158,9 +158,12 @@ void vcpu_hypercall(struct vcpu *v)
 
 void vcpu_emulated_step_trap(struct vcpu *v)
 {
+	bool guest_tf = (v->ops->read_reg(v, VCPU_REG_RFLAGS) & RFLAGS_TF) && !v->step_tf_ours;
 	uint64_t dr6;
 
-	if (!(v->ops->read_reg(v, VCPU_REG_RFLAGS) & RFLAGS_TF))
+	if (v->run == VCPU_RUN_STEP)
+		vcpu_step_event(v);
+	if (!guest_tf)
 		return;
 	/* As the reference (Bochs) does on a #DB: the status bits are
 	 * replaced, the reserved-1 bits kept. */

@@ -85,6 +85,7 @@ struct vcpu {
 	uint64_t exits_total;
 	uint32_t run;                   /* enum vcpu_run */
 	uint64_t steps_left, steps_done;
+	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
@@ -106,9 +107,10 @@ void vcpu_emulate_cpuid(struct vcpu *v);
  * caller advances RIP. */
 void vcpu_hypercall(struct vcpu *v);
 
-/* Call after drvisor emulated an instruction and moved RIP past it: if
- * the guest was single-stepping (RFLAGS.TF), raise the #DB with DR6.BS that
- * the CPU would have raised after the instruction (SDM vol. 3B 18.3.1.4). */
+/* Call after drvisor emulated an instruction and moved RIP past it: a step
+ * of the monitor's is over, and if the guest itself was single-stepping
+ * (its own RFLAGS.TF), the #DB with DR6.BS that the CPU would have raised
+ * after the instruction (SDM vol. 3B 18.3.1.4) is raised now. */
 void vcpu_emulated_step_trap(struct vcpu *v);
 
 /* The guest shut down (triple fault): report it and stop the vCPU. */

@@ -353,12 +353,14 @@ static void svm_set_single_step(struct vcpu *v, bool on)
 	struct vmcb *vm = s->vmcb;
 
 	if (on && !s->stepping) {
-		s->step_tf_ours = !(vm->save.rflags & RFLAGS_TF);
+		v->step_tf_ours = !(vm->save.rflags & RFLAGS_TF);
 		s->step_dr6 = vm->save.dr6;
-	} else if (!on && s->stepping && s->step_tf_ours) {
+	} else if (!on && s->stepping && v->step_tf_ours) {
 		vm->save.rflags &= ~RFLAGS_TF;
 	}
 	s->stepping = on;
+	if (!on)
+		v->step_tf_ours = false;
 	if (on)
 		vm->save.rflags |= RFLAGS_TF;
 	if (on)
@@ -375,8 +377,8 @@ void svm_step_db(struct vcpu *v)
 
 	/* A breakpoint of the guest's own, or its own TF: the guest gets its
 	 * #DB; otherwise the step leaves no trace in DR6. */
-	if (seen || !s->step_tf_ours) {
-		vm->save.dr6 = (s->step_dr6 & ~DR6_STATUS) | seen | (s->step_tf_ours ? 0 : DR6_BS);
+	if (seen || !v->step_tf_ours) {
+		vm->save.dr6 = (s->step_dr6 & ~DR6_STATUS) | seen | (v->step_tf_ours ? 0 : DR6_BS);
 		svm_inject_exception(v, VEC_DB, 0);
 	} else {
 		vm->save.dr6 = s->step_dr6;

@@ -103,6 +103,7 @@
 #define VMCS_GUEST_RIP 0x681e
 #define VMCS_GUEST_RFLAGS 0x6820
 #define VMCS_GUEST_PENDING_DBG 0x6822
+#define PENDING_DBG_BS (1ull << 14)             /* single step (25.4.2, table 25-4) */
 #define VMCS_GUEST_SYSENTER_ESP 0x6824
 #define VMCS_GUEST_SYSENTER_EIP 0x6826
 /* Natural-width host state (B.4.4) */

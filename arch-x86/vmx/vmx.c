@@ -223,26 +223,27 @@ static void vmx_set_single_step(struct vcpu *v, bool on)
 
 	if (!x->ctl.monitor_trap_flag) {
 		if (on && !x->stepping)
-			x->step_tf_ours = !(rflags & RFLAGS_TF);
-		else if (!on && x->stepping && x->step_tf_ours)
+			v->step_tf_ours = !(rflags & RFLAGS_TF);
+		else if (!on && x->stepping && v->step_tf_ours)
 			vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~RFLAGS_TF);
 		if (on)
 			vmcs_write(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_TF);
 		vmcs_write(VMCS_EXCEPTION_BITMAP, on ? 1u << VEC_DB : 0);
 	}
+	if (!on)
+		v->step_tf_ours = false;
 	x->stepping = on;
 }
 
 void vmx_step_db(struct vcpu *v)
 {
-	struct vmx_vcpu *x = v->vendor;
 	/* A #DB that exits leaves DR6 alone; the qualification has its bits
 	 * (SDM vol. 3C 28.2.1, table 28-1). */
 	uint64_t seen = vmread(VMCS_EXIT_QUALIFICATION) & (DR6_STATUS & ~DR6_BS);
 
-	if (seen || !x->step_tf_ours) {
+	if (seen || !v->step_tf_ours) {
 		v->dbg.guest.dr6 = (v->dbg.guest.dr6 & ~DR6_STATUS) | seen |
-				   (x->step_tf_ours ? 0 : DR6_BS);
+				   (v->step_tf_ours ? 0 : DR6_BS);
 		vmx_inject_exception(v, VEC_DB, 0);
 	}
 	vcpu_step_event(v);

@@ -31,7 +31,6 @@ struct vmx_vcpu {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t cr0_before, cr4_before;   /* the host's, put back by vmx_disable */
 	bool stepping;               /* monitor-owned single-step armed */
-	bool step_tf_ours;           /* without MTF: the guest's TF is set by us */
 };
 
 /* What vmx_run_loop returns (vmx_entry.asm uses the same numbers). */

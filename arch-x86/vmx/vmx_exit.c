@@ -42,6 +42,10 @@ void vmx_skip_instruction(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 		   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	/* The single-step trap of the exiting instruction is drvisor's to
+	 * raise (vcpu_emulated_step_trap); one the CPU left pending in the
+	 * VMCS (Bochs does) would be a second. */
+	vmcs_write(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
 	vcpu_emulated_step_trap(v);
 }
 
