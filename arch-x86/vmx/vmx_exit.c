@@ -243,10 +243,12 @@ static void handle_init(struct vcpu *v)
 	vcpu_count_exit(v, DV_EXIT_INIT);
 	log_warn("vmx: vcpu%u received INIT at rip 0x%llx; stopping it", v->id,
 		 (unsigned long long)vmread(VMCS_GUEST_RIP));
+	/* INIT resets the debug registers (SDM vol. 3A 10.1, table 10-1):
+	 * that is what the monitor shows of the stopped vCPU. */
+	debugreg_reset(v);
 	v->state = VCPU_STOPPED;
 }
 
-/* The guest sees no VMX: its VMX instructions get #UD, as on such a CPU. */
 /* Only #DB is in the exception bitmap, and only while the monitor steps
  * the guest without MTF. */
 static void handle_exception(struct vcpu *v)
