@@ -25,25 +25,22 @@ static const char *const exception_names[VEC_FIRST_INTERRUPT] = {
 
 static void report_registers(const struct exception_frame *f)
 {
-	log_raw("  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
-		(unsigned long long)f->rax, (unsigned long long)f->rbx,
-		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
-	log_raw("  rsi=%016llx rdi=%016llx rbp=%016llx rsp=%016llx\n",
-		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
-		(unsigned long long)f->rbp, (unsigned long long)f->rsp);
-	log_raw("  r8 =%016llx r9 =%016llx r10=%016llx r11=%016llx\n",
-		(unsigned long long)f->r8, (unsigned long long)f->r9,
-		(unsigned long long)f->r10, (unsigned long long)f->r11);
-	log_raw("  r12=%016llx r13=%016llx r14=%016llx r15=%016llx\n",
-		(unsigned long long)f->r12, (unsigned long long)f->r13,
-		(unsigned long long)f->r14, (unsigned long long)f->r15);
+	static const char *const names[] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+		"r8 ", "r9 ", "r10", "r11", "r12", "r13", "r14", "r15",
+		"cr0", "cr2", "cr3", "cr4",
+	};
+	const uint64_t values[] = {
+		f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->rsp,
+		f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15,
+		read_cr0(), read_cr2(), read_cr3(), read_cr4(),
+	};
+
+	log_regs(names, values, sizeof(values) / sizeof(values[0]));
 	log_raw("  rip=%016llx (core+0x%llx) cs=%04llx rflags=%016llx ss=%04llx\n",
 		(unsigned long long)f->rip, (unsigned long long)(f->rip - hv_mem.core_base),
 		(unsigned long long)f->cs, (unsigned long long)f->rflags,
 		(unsigned long long)f->ss);
-	log_raw("  cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx\n",
-		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
-		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
 
 /* Walk the frame-pointer chain (the core is built with frame pointers),

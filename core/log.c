@@ -59,6 +59,15 @@ void log_raw(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_regs(const char *const names[], const uint64_t values[], unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		log_raw("%s%s=%016llx%s", i % 4 ? " " : "  ", names[i],
+			(unsigned long long)values[i], i % 4 == 3 || i == n - 1 ? "\n" : "");
+}
+
 void log_flush(void)
 {
 	if (log_uart)

@@ -17,6 +17,10 @@ void log_msg(uint32_t level, const char *fmt, ...) __attribute__((format(printf,
  * must always appear (exception reports, the monitor). */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Register dumps: "  name=%016llx" for each of the n registers, four to a
+ * line, with no level filter (exception and guest-state reports). */
+void log_regs(const char *const names[], const uint64_t values[], unsigned n);
+
 /* Wait until everything written has left the UART. */
 void log_flush(void);
 

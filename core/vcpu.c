@@ -185,19 +185,17 @@ void vcpu_print_stats(const struct vcpu *v)
 
 void vcpu_dump(struct vcpu *v)
 {
+	static const char *const names[] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8 ",
+		"r9 ", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
 	const struct guest_gprs *g = &v->gprs;
+	const uint64_t values[] = {
+		g->rax, g->rbx, g->rcx, g->rdx, g->rsi, g->rdi, g->rbp, g->r8,
+		g->r9, g->r10, g->r11, g->r12, g->r13, g->r14, g->r15,
+	};
 
-	log_raw("  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
-		(unsigned long long)g->rax, (unsigned long long)g->rbx,
-		(unsigned long long)g->rcx, (unsigned long long)g->rdx);
-	log_raw("  rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx\n",
-		(unsigned long long)g->rsi, (unsigned long long)g->rdi,
-		(unsigned long long)g->rbp, (unsigned long long)g->r8);
-	log_raw("  r9 =%016llx r10=%016llx r11=%016llx r12=%016llx\n",
-		(unsigned long long)g->r9, (unsigned long long)g->r10,
-		(unsigned long long)g->r11, (unsigned long long)g->r12);
-	log_raw("  r13=%016llx r14=%016llx r15=%016llx\n", (unsigned long long)g->r13,
-		(unsigned long long)g->r14, (unsigned long long)g->r15);
+	log_regs(names, values, sizeof(values) / sizeof(values[0]));
 	v->ops->dump(v);
 }
 
