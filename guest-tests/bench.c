@@ -185,53 +185,13 @@ static void run(const struct op *o)
 	guest_printf("\n");
 }
 
-/* key=value in the load options (UCS-2), a decimal or 0x number. */
-static void parse_opt(const CHAR16 *s, unsigned n, const char *key, uint64_t *out)
-{
-	for (unsigned i = 0; i < n; i++) {
-		unsigned k = 0, j, base = 10, digits = 0;
-		uint64_t v = 0;
-
-		if (i && s[i - 1] != ' ')
-			continue;
-		while (key[k] && i + k < n && s[i + k] == (CHAR16)key[k])
-			k++;
-		if (key[k])
-			continue;
-		j = i + k;
-		if (j + 1 < n && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
-			base = 16;
-			j += 2;
-		}
-		for (; j < n; j++, digits++) {
-			CHAR16 c = s[j];
-			unsigned dg = c >= '0' && c <= '9'   ? c - '0'
-				      : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				      : c >= 'A' && c <= 'F' ? c - 'A' + 10
-							     : 99;
-			if (dg >= base)
-				break;
-			v = v * base + dg;
-		}
-		if (digits)
-			*out = v;
-	}
-}
-
+/* batches=M ops=N port=0xNNN among the load options; out-of-range counts
+ * fall back to the defaults. */
 static void parse_load_options(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	EFI_GUID lip = LOADED_IMAGE_PROTOCOL;
-	EFI_LOADED_IMAGE *li = 0;
-	unsigned n;
-
-	if (uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &lip, (void **)&li) !=
-		    EFI_SUCCESS ||
-	    !li || !li->LoadOptions || li->LoadOptionsSize % sizeof(CHAR16))
-		return;
-	n = li->LoadOptionsSize / sizeof(CHAR16);
-	parse_opt(li->LoadOptions, n, "batches=", &opt_batches);
-	parse_opt(li->LoadOptions, n, "ops=", &opt_ops);
-	parse_opt(li->LoadOptions, n, "port=", &opt_port);
+	guest_option_u64(image, st, "batches", &opt_batches);
+	guest_option_u64(image, st, "ops", &opt_ops);
+	guest_option_u64(image, st, "port", &opt_port);
 	if (opt_batches < 1 || opt_batches > MAX_BATCHES)
 		opt_batches = 21;
 	if (opt_ops < 1)

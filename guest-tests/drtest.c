@@ -1442,56 +1442,6 @@ static void run_case(const struct tcase *c)
 		tap_ok(!c_fails, "%s", c->name);
 }
 
-/* key=N among the UCS-2 load options (decimal or 0x hex). */
-static void parse_opt(const CHAR16 *s, unsigned n, const char *key, uint64_t *out)
-{
-	unsigned i, k;
-
-	for (i = 0; i < n; i++) {
-		if (i && s[i - 1] != ' ')
-			continue;
-		for (k = 0; key[k] && i + k < n && s[i + k] == (CHAR16)key[k]; k++)
-			;
-		if (key[k])
-			continue;
-		unsigned j = i + k, base = 10, digits = 0;
-		uint64_t v = 0;
-
-		if (j + 1 < n && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
-			base = 16;
-			j += 2;
-		}
-		for (; j < n; j++, digits++) {
-			CHAR16 ch = s[j];
-			unsigned d = ch >= '0' && ch <= '9'   ? ch - '0'
-				     : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-				     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-							      : 99;
-			if (d >= base)
-				break;
-			v = v * base + d;
-		}
-		if (digits)
-			*out = v;
-		else
-			guest_printf("# ignoring a bad %s load option\n", key);
-		return;
-	}
-}
-
-static void parse_load_options(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
-{
-	EFI_GUID lip = LOADED_IMAGE_PROTOCOL;
-	EFI_LOADED_IMAGE *li = 0;
-
-	if (uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &lip, (void **)&li) !=
-		    EFI_SUCCESS ||
-	    !li || !li->LoadOptions || li->LoadOptionsSize % sizeof(CHAR16))
-		return;
-	parse_opt(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16), "exits=", &opt_exits);
-	parse_opt(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16), "seed=", &opt_seed);
-}
-
 static void cpu_features(void)
 {
 	struct hv_cpuid_regs r = hv_cpuid(0, 0);
@@ -1513,7 +1463,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	serial_init();
 	trap_install();
-	parse_load_options(image, st);
+	guest_option_u64(image, st, "exits", &opt_exits);
+	guest_option_u64(image, st, "seed", &opt_seed);
 	under = hv_detect(&hv);
 	cpu_features();
 	if (under)

@@ -457,48 +457,17 @@ static int applies(const struct tcase *c)
 	return c->vendor == ANY || c->vendor == hv.vendor;
 }
 
-/* monitor_port=0xNNN (or decimal) among the UCS-2 load options. */
+/* monitor_port=0xNNN (or decimal) among the load options. */
 static void parse_load_options(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	static const char key[] = "monitor_port=";
-	EFI_GUID lip = LOADED_IMAGE_PROTOCOL;
-	EFI_LOADED_IMAGE *li = 0;
-	const CHAR16 *s;
-	unsigned n, i, k;
+	uint64_t v;
 
-	if (uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &lip, (void **)&li) !=
-		    EFI_SUCCESS ||
-	    !li || !li->LoadOptions)
+	if (!guest_option_u64(image, st, "monitor_port", &v))
 		return;
-	s = li->LoadOptions;
-	n = li->LoadOptionsSize / sizeof(CHAR16);
-	for (i = 0; i + sizeof(key) - 1 <= n; i++) {
-		for (k = 0; key[k] && s[i + k] == (CHAR16)key[k]; k++)
-			;
-		if (key[k])
-			continue;
-		unsigned base = 10, v = 0, digits = 0;
-
-		i += k;
-		if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-			base = 16;
-			i += 2;
-		}
-		for (; i < n; i++, digits++) {
-			CHAR16 ch = s[i];
-			unsigned d = ch >= '0' && ch <= '9' ? ch - '0'
-				     : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-				     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : 99;
-			if (d >= base)
-				break;
-			v = v * base + d;
-		}
-		if (digits && v > 0 && v <= 0xfff8)
-			monitor_port = (uint16_t)v;
-		else
-			guest_printf("# ignoring a bad monitor_port= load option\n");
-		return;
-	}
+	if (v > 0 && v <= 0xfff8)
+		monitor_port = (uint16_t)v;
+	else
+		guest_printf("# ignoring a bad monitor_port= load option\n");
 }
 
 /* Not EFIAPI: gnu-efi's crt0 (_start) calls efi_main with the SysV ABI

@@ -345,31 +345,6 @@ static void phase5_errors(void)
 		guest_printf("# timeout after %u s: dr3=0x%016lx\n", MT_WAIT_S * 4, rd_dr3());
 }
 
-/* platform=qemu among the UCS-2 load options (drvisor's next_args). */
-static void parse_load_options(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
-{
-	static const char key[] = "platform=qemu";
-	EFI_GUID lip = LOADED_IMAGE_PROTOCOL;
-	EFI_LOADED_IMAGE *li = 0;
-	const CHAR16 *s;
-	unsigned n, i, k;
-
-	if (uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &lip, (void **)&li) !=
-		    EFI_SUCCESS ||
-	    !li || !li->LoadOptions)
-		return;
-	s = li->LoadOptions;
-	n = li->LoadOptionsSize / sizeof(CHAR16);
-	for (i = 0; i + sizeof(key) - 1 <= n; i++) {
-		for (k = 0; key[k] && s[i + k] == (CHAR16)key[k]; k++)
-			;
-		if (!key[k]) {
-			on_qemu = 1;
-			return;
-		}
-	}
-}
-
 /* TSC ticks per second against the firmware's Stall (emulated time on
  * Bochs with clock: sync=none, like everything the guest measures). */
 static void calibrate(EFI_SYSTEM_TABLE *st)
@@ -389,7 +364,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	serial_init();
 	trap_install();
-	parse_load_options(image, st);
+	/* platform=qemu among the load options (drvisor's next_args) */
+	on_qemu = guest_option_is(image, st, "platform=qemu");
 	calibrate(st);
 	if (!hv_detect(&hv)) {
 		guest_printf("montest: not under drvisor: nothing answers on a monitor here\n");

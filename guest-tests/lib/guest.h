@@ -14,7 +14,9 @@
 #ifndef DRVISOR_GUEST_H
 #define DRVISOR_GUEST_H
 
+#include <efi.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Port numbers of the test channel. */
@@ -172,5 +174,22 @@ void trap_log_clear(void);
 
 /* Short name of an exception vector: "#GP", "#UD", ... */
 const char *trap_name(uint64_t vector);
+
+/* options.c: the image's load options (drvisor's next_args, the shell's
+ * command line), read as words separated by spaces or tabs. A word matches
+ * whole: "seed" finds "seed=5", never "myseed=5". Odd-sized options (not
+ * UCS-2) and no options at all read as no words. */
+
+/* Finds the first word "key=VALUE" (key non-empty, without the '=').
+ * Returns true with *out = VALUE when VALUE is a decimal or 0x/0X hex number
+ * that fits 64 bits and is all there is to the word. Otherwise returns false
+ * and leaves *out alone: for no such word silently, for a malformed VALUE
+ * ("key=", "key=12ab", "key=0x", overflow) after printing
+ * "# ignoring a bad key= load option"; later "key=" words are not tried. */
+bool guest_option_u64(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, const char *key, uint64_t *out);
+
+/* Whether some word is exactly `word` (non-empty), e.g. a flag such as
+ * "platform=qemu": "platform=qemu2" or "xplatform=qemu" do not count. */
+bool guest_option_is(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, const char *word);
 
 #endif
