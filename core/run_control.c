@@ -48,14 +48,25 @@ void vcpu_step_event(struct vcpu *v)
 	monitor_step_done(v->id, v->steps_done);
 }
 
+/* Arm or disarm the vendor's single-step. While stepping it is re-armed at
+ * every entry (a stepped POPF may have cleared TF); otherwise the vendor is
+ * only called on a change, keeping the common exit path short. */
+static void arm_step(struct vcpu *v, bool on)
+{
+	if (!on && !v->step_armed)
+		return;
+	v->ops->set_single_step(v, on);
+	v->step_armed = on;
+}
+
 void vcpu_service(struct vcpu *v)
 {
 	monitor_poll();
 	/* While paused, the guest's state shows nothing of a step's TF. */
 	if (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
-		v->ops->set_single_step(v, false);
+		arm_step(v, false);
 	while (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
 		monitor_poll();
 	if (v->state == VCPU_RUNNING)
-		v->ops->set_single_step(v, v->run == VCPU_RUN_STEP);
+		arm_step(v, v->run == VCPU_RUN_STEP);
 }

@@ -86,6 +86,7 @@ struct vcpu {
 	uint32_t run;                   /* enum vcpu_run */
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
+	bool step_armed;                /* the vendor's single-step is armed */
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
