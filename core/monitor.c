@@ -652,7 +652,8 @@ static void step_result(void)
 		return;
 	}
 	reply_item("stepped=%llu", (unsigned long long)s->n);
-	if (m.t->get_reg(s->vcpu, MON_RIP, &rip))
+	/* The vCPU may have gone away while it stepped. */
+	if (s->vcpu < m.t->vcpu_count() && m.t->get_reg(s->vcpu, MON_RIP, &rip))
 		reply_item("rip=0x%016llx", (unsigned long long)rip);
 }
 
