@@ -719,7 +719,8 @@ static void step_interrupt(void)
 		return;
 	}
 	s->interrupted = s->in_call = true;
-	m.t->pause(s->vcpu);
+	if (s->vcpu < m.t->vcpu_count()) /* it may have gone away meanwhile */
+		m.t->pause(s->vcpu);
 	s->in_call = false;
 	if (s->done)
 		step_finish();
