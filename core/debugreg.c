@@ -5,6 +5,7 @@
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/dr.h"
+#include "arch-x86/msr.h"
 
 /* The host's watchpoint for the test suite: breakpoint 0, local enable,
  * write-only, 8 bytes, on host_watch_var. */
@@ -52,6 +53,9 @@ void debugreg_reset(struct vcpu *v)
 
 void debugreg_host_init(void)
 {
+	/* The host uses neither LBR nor BTF: its IA32_DEBUGCTL is 0, which is
+	 * also what a VMX exit leaves (SDM vol. 3C 28.5.1). */
+	wrmsr(MSR_IA32_DEBUGCTL, 0);
 	write_dr7(0); /* breakpoints off before their addresses change */
 	write_dr0(test_hooks_on() ? (uint64_t)&host_watch_var : 0);
 	write_dr1(0);

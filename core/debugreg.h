@@ -23,7 +23,8 @@ struct vcpu_debug {
 	struct dr_set host;          /* the host's, saved by the entry loop */
 	uint64_t host_rflags;        /* the host's RFLAGS (TF) around the entry */
 	uint32_t switch_dr;          /* this entry: load/save guest DR0-3 */
-	uint32_t swap_debugctl;      /* this entry: swap IA32_DEBUGCTL by hand */
+	uint32_t swap_debugctl;      /* this entry: load the guest's IA32_DEBUGCTL by hand
+				      * (and put the host's 0 back after) */
 	uint32_t touched;            /* lazy: the guest accessed a DR since the last entry */
 	uint32_t reserved;
 };
@@ -44,7 +45,8 @@ void debugreg_reset(struct vcpu *v);
 
 /* Arm the host's own debug state after the guest's was captured: every
  * breakpoint off, or with test_hooks=on, a write watchpoint on a host
- * variable that must keep firing whatever the guest does. */
+ * variable that must keep firing whatever the guest does; IA32_DEBUGCTL 0
+ * (the host uses neither LBR nor BTF). */
 void debugreg_host_init(void);
 
 /* Before every entry: decide whether the entry loop switches DR0-3 (eager:

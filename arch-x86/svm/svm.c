@@ -271,7 +271,9 @@ void svm_prepare_entry(struct vcpu *v)
 		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR0_3_RW : 0;
 	if (s->lbr_virt)
 		vm->save.dbgctl = v->dbg.guest.debugctl;
-	v->dbg.swap_debugctl = !s->lbr_virt;
+	/* Without LBR virtualization the guest's value goes in by hand, and
+	 * only a nonzero one needs to (the host's is 0). */
+	v->dbg.swap_debugctl = !s->lbr_virt && v->dbg.guest.debugctl;
 	if (!s->stepping)
 		svm_forward_irq(vm, s->forward_irqs);
 }

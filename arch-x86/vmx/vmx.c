@@ -194,6 +194,8 @@ static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	}
 	v->vendor = x;
 	v->dbg.guest.dr6 = gs->dr6;
+	x->proc_now = x->ctl.proc;       /* as vmx_setup_vmcs wrote it */
+	x->debugctl_now = ~0ull;         /* not written yet */
 	vmx_prepare_entry(v);
 	return true;
 }
@@ -203,12 +205,17 @@ void vmx_prepare_entry(struct vcpu *v)
 	struct vmx_vcpu *x = v->vendor;
 	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
 
-	vmcs_write(VMCS_PROC_CONTROLS, x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
-		   (x->stepping && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0));
-	vmcs_write(VMCS_GUEST_DEBUGCTL, v->dbg.guest.debugctl);
-	/* VM exit clears IA32_DEBUGCTL (28.5.1): the loop saves and puts back
-	 * the host's around every entry. */
-	v->dbg.swap_debugctl = 1;
+	uint32_t proc = x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
+			(x->stepping && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0);
+
+	/* VMCS writes only on a change: this runs before every entry. */
+	if (proc != x->proc_now)
+		vmcs_write(VMCS_PROC_CONTROLS, x->proc_now = proc);
+	if (v->dbg.guest.debugctl != x->debugctl_now)
+		vmcs_write(VMCS_GUEST_DEBUGCTL, x->debugctl_now = v->dbg.guest.debugctl);
+	/* VM entry loads the guest's IA32_DEBUGCTL and VM exit leaves 0, the
+	 * host's own value (28.5.1): nothing to swap by hand. */
+	v->dbg.swap_debugctl = 0;
 }
 
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_code);

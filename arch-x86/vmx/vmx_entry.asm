@@ -11,11 +11,11 @@
 ; VM entry loads the guest's DR7 and IA32_DEBUGCTL from the VMCS ("load
 ; debug controls", 27.3.2.1) and VM exit saves them ("save debug controls",
 ; 28.3.1) and leaves DR7 = 0x400 and IA32_DEBUGCTL = 0 in the host (28.5.1).
-; The loop therefore saves the host's DR7 and clears it first, saves DR6,
-; RFLAGS.TF (then cleared) and IA32_DEBUGCTL, loads the guest's DR6 and,
-; when this entry switches them, DR0-3; after the exit it saves the guest's
-; DR6 (and DR0-3), and restores the host's DR0-3, IA32_DEBUGCTL, DR6,
-; RFLAGS and, last, DR7.
+; The loop therefore saves the host's DR7 and clears it first, saves DR6 and
+; RFLAGS.TF (then cleared), loads the guest's DR6 and, when this entry
+; switches them, DR0-3; after the exit it saves the guest's DR6 (and DR0-3),
+; and restores the host's DR0-3, DR6, RFLAGS and, last, DR7. The host's
+; IA32_DEBUGCTL is 0 (core/debugreg.c), exactly what the exit leaves.
 ;
 ; The first entry is VMLAUNCH, every later one VMRESUME. An exit lands at
 ; .vm_exit (HOST_RIP) with RSP = HOST_RSP = the frame below, RFLAGS = 2
@@ -82,7 +82,6 @@ vmx_run_loop:
 	DR_HOST_SAVE_AND_QUIESCE rbx
 	DR_GUEST_DR0_3_IN rbx
 	DR_GUEST_DR6_IN rbx
-	DEBUGCTL_IN rbx
 	mov rax, rbx
 	cmp qword [rsp + SLOT_LAUNCHED], 0  ; MOVs below keep the flags
 	LOAD_GUEST_GPRS
@@ -108,7 +107,6 @@ vmx_run_loop:
 	mov r12d, VMX_LOOP_FAIL_INVALID
 .entry_failed_restore:
 	mov rbx, [rsp + SLOT_VCPU]
-	DEBUGCTL_OUT rbx
 	DR_GUEST_DR6_OUT rbx
 	DR_GUEST_DR0_3_OUT rbx
 	DR_HOST_RESTORE rbx
@@ -138,7 +136,6 @@ vmx_run_loop:
 .floor_normal_exit:
 %endif
 	mov rbx, rax
-	DEBUGCTL_OUT rbx
 	DR_GUEST_DR6_OUT rbx
 	DR_GUEST_DR0_3_OUT rbx
 	DR_HOST_RESTORE rbx
