@@ -599,44 +599,41 @@ static bool vcpu_state_is(enum monitor_run_state want, const char *verb)
 	return false;
 }
 
-/* pause: stop the selected vCPU (already paused: nothing to do). */
-static void cmd_pause(unsigned argc, char **argv)
+/* Move the selected vCPU from state `from` to `to` with change(), or do
+ * nothing if it is in `to` already; reply `done`, or one error naming verb. */
+static void set_run_state(enum monitor_run_state from, enum monitor_run_state to,
+			  const char *(*change)(unsigned vcpu), const char *verb,
+			  const char *done)
 {
 	const char *why;
 
-	(void)argc;
-	(void)argv;
 	if (!vcpu_ok())
 		return;
-	if (m.t->run_state(m.vcpu) == MON_RUNNING) {
-		if ((why = m.t->pause(m.vcpu))) {
-			reply_error("cannot pause vcpu %u: %s", m.vcpu, why);
+	if (m.t->run_state(m.vcpu) == from) {
+		if ((why = change(m.vcpu))) {
+			reply_error("cannot %s vcpu %u: %s", verb, m.vcpu, why);
 			return;
 		}
-	} else if (!vcpu_state_is(MON_PAUSED, "pause")) {
+	} else if (!vcpu_state_is(to, verb)) {
 		return;
 	}
-	reply_item("paused");
+	reply_item("%s", done);
+}
+
+/* pause: stop the selected vCPU (already paused: nothing to do). */
+static void cmd_pause(unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	set_run_state(MON_RUNNING, MON_PAUSED, m.t->pause, "pause", "paused");
 }
 
 /* cont: let the selected vCPU run (already running: nothing to do). */
 static void cmd_cont(unsigned argc, char **argv)
 {
-	const char *why;
-
 	(void)argc;
 	(void)argv;
-	if (!vcpu_ok())
-		return;
-	if (m.t->run_state(m.vcpu) == MON_PAUSED) {
-		if ((why = m.t->cont(m.vcpu))) {
-			reply_error("cannot continue vcpu %u: %s", m.vcpu, why);
-			return;
-		}
-	} else if (!vcpu_state_is(MON_RUNNING, "continue")) {
-		return;
-	}
-	reply_item("running");
+	set_run_state(MON_PAUSED, MON_RUNNING, m.t->cont, "continue", "running");
 }
 
 /* Append the outcome of the finished step to the reply. */
