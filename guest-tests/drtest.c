@@ -457,32 +457,15 @@ static uint64_t access(int store, unsigned si, uint64_t a, uint64_t v)
 }
 
 /* ---- the counting #DB gate (dt_db_stub) ---- */
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-
-struct idtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 static struct idt_gate saved_db_gate;
 static volatile struct idt_gate *patched_gate;
 
 static void db_stub_install(void)
 {
-	struct idtr r;
-	uint16_t cs;
+	struct idt_ptr r = guest_sidt();
+	uint16_t cs = guest_read_cs();
 	uint64_t h = addr_of((const void *)dt_db_stub);
 
-	__asm__ volatile("sidt %0" : "=m"(r));
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	patched_gate = (volatile struct idt_gate *)(uintptr_t)(r.base + sizeof(struct idt_gate) * TRAP_DB);
 	saved_db_gate = *(struct idt_gate *)patched_gate;
 	*(struct idt_gate *)patched_gate = (struct idt_gate){

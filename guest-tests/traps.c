@@ -65,27 +65,6 @@ static uint64_t read_rflags(void)
 	return f;
 }
 
-struct idtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-static unsigned read_cs(void)
-{
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	return cs;
-}
-
-static struct idtr sidt(void)
-{
-	struct idtr r;
-
-	__asm__ volatile("sidt %0" : "=m"(r));
-	return r;
-}
-
 static void expect(void (*fn)(void *), void *arg, const char *what, uint64_t vector,
 		   uint64_t rip, int check_err, uint64_t err)
 {
@@ -249,7 +228,7 @@ static void check_timer(EFI_SYSTEM_TABLE *st)
  * as 0). */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	struct idtr fw = sidt(), now;
+	struct idt_ptr fw = guest_sidt(), now;
 	struct trap_info t;
 	int r;
 
@@ -257,7 +236,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	serial_init();
 	trap_install();
 	guest_printf("traps: firmware IDT at %#lx limit %#x, CS %#x\n", fw.base, fw.limit,
-		     read_cs());
+		     guest_read_cs());
 	tap_plan(15);
 
 	r = guest_try(nothing, 0, &t);
@@ -276,10 +255,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	check_exec_breakpoint();
 	check_timer(st);
 
-	now = sidt();
+	now = guest_sidt();
 	tap_ok(now.base != fw.base, "our IDT is loaded (base %#lx)", now.base);
 	trap_uninstall();
-	now = sidt();
+	now = guest_sidt();
 	tap_ok(now.base == fw.base && now.limit == fw.limit,
 	       "trap_uninstall gives the firmware's IDTR back");
 	guest_exit(tap_failures() ? 1 : 0);

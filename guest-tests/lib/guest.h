@@ -192,4 +192,38 @@ bool guest_option_u64(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, const char *key, u
  * "platform=qemu": "platform=qemu2" or "xplatform=qemu" do not count. */
 bool guest_option_is(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, const char *word);
 
+/* The IDT as the CPU reads it (SDM vol. 3A 6.10, 6.14.1): one 64-bit gate
+ * and the IDTR, with the two instructions the tests use to find them. */
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct idt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static inline struct idt_ptr guest_sidt(void)
+{
+	struct idt_ptr r;
+
+	__asm__ volatile("sidt %0" : "=m"(r));
+	return r;
+}
+
+static inline uint16_t guest_read_cs(void)
+{
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	return cs;
+}
+
+
 #endif

@@ -25,21 +25,6 @@
 #define DR6_INIT 0xffff0ff0ull /* DR6 with no condition recorded; SDM vol. 3B 18.2.3 */
 #define BAIL_EXIT_CODE 2
 
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-
-struct idt_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 /* trap_entry.asm */
 struct trap_jmp {
 	uint64_t rsp;
@@ -101,14 +86,6 @@ static void write_dr6(uint64_t v)
 	__asm__ volatile("mov %0, %%dr6" : : "r"(v));
 }
 
-static uint16_t read_cs(void)
-{
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	return cs;
-}
-
 static void set_gate(unsigned vec, uint64_t handler, uint16_t cs)
 {
 	idt[vec] = (struct idt_gate){
@@ -128,11 +105,11 @@ void trap_install(void)
 	const uint8_t *src;
 	uint8_t *dst = (uint8_t *)idt;
 	unsigned n, i;
-	uint16_t cs = read_cs();
+	uint16_t cs = guest_read_cs();
 
 	if (installed)
 		return;
-	__asm__ volatile("sidt %0" : "=m"(fw_idtr));
+	fw_idtr = guest_sidt();
 	/* Copy what the firmware has (normally all 256 gates); vectors past
 	 * its limit stay not-present, as they were. */
 	n = (unsigned)fw_idtr.limit + 1;
