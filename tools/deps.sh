@@ -28,6 +28,7 @@ PACKAGES=(
 	mtools dosfstools gdisk
 	libcmocka-dev gdb git python3 coreutils util-linux
 	gnuplot-nox
+	cpio gzip libc6-dev
 )
 
 check_only=0

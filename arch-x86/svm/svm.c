@@ -126,9 +126,9 @@ static bool alloc_structures(struct svm_vcpu *s)
 /* Workaround for a QEMU 7.2 TCG bug, applied only under that emulator
  * (CPUID signature "TCGTCGTCGTCG"): a VMRUN whose VMCB holds a virtual
  * interrupt (V_IRQ) aborts QEMU itself ("tcg_handle_interrupt: assertion
- * failed: (qemu_mutex_iothread_locked())", reproduced here). Interrupts are
- * then left to go straight to the guest, and the monitor is served only on
- * the guest's own exits (docs/emulator-quirks.md). */
+ * failed: (qemu_mutex_iothread_locked())", reproduced here). There drvisor
+ * does without virtual interrupts (svm_pass_irq); the price: a guest that
+ * spins with interrupts off no longer exits (docs/emulator-quirks.md). */
 static bool qemu_tcg_virq_bug(void)
 {
 	const struct cpu_features *f = &boot_cpu_features;
@@ -150,6 +150,10 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 		c->intercept_misc1 |= SVM_INTERCEPT_INTR;
 		c->vintr = SVM_VINTR_MASKING;
 	}
+	/* Without V_INTR_MASKING the guest's IF masks physical interrupts, so
+	 * an INTR exit comes exactly when the guest would take one. */
+	if (s->pass_irqs)
+		c->intercept_misc1 |= SVM_INTERCEPT_INTR;
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1); the rest of
 	 * the SVM instructions too: the guest gets #UD, there is no nesting. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -225,6 +229,7 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	s->nrip_save = boot_cpu_features.nrip_save;
 	s->lbr_virt = boot_cpu_features.lbr_virt;
 	s->forward_irqs = !qemu_tcg_virq_bug();
+	s->pass_irqs = !s->forward_irqs;
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
 	v->vendor = s;
@@ -260,6 +265,28 @@ static void svm_forward_irq(struct vmcb *vm, bool intr)
 		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
 	}
+}
+
+/* An INTR exit in pass mode: the interrupt is still pending at the APIC
+ * (nobody acknowledged it), so with the INTR intercept off the next VMRUN
+ * delivers it through the guest's IDT, as on bare metal. The guest's IRET
+ * from the handler is intercepted (before it executes: APM vol. 2 15.9) to
+ * switch the INTR intercept back on, so that the next interrupt exits too
+ * and the monitor is served at the guest's interrupt rate. */
+void svm_pass_irq(struct vcpu *v)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->vendor)->vmcb->control;
+
+	c->intercept_misc1 = (c->intercept_misc1 & ~SVM_INTERCEPT_INTR) | SVM_INTERCEPT_IRET;
+}
+
+/* The IRET exit of pass mode: the IRET runs at the next VMRUN (RIP still
+ * points at it), with interrupts intercepted again. */
+void svm_pass_irq_done(struct vcpu *v)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->vendor)->vmcb->control;
+
+	c->intercept_misc1 = (c->intercept_misc1 & ~SVM_INTERCEPT_IRET) | SVM_INTERCEPT_INTR;
 }
 
 void svm_prepare_entry(struct vcpu *v)

@@ -15,6 +15,7 @@ struct svm_vcpu {
 	bool nrip_save;              /* the CPU reports next RIP on exits */
 	bool lbr_virt;               /* the VMCB carries IA32_DEBUGCTL */
 	bool forward_irqs;           /* interrupts exit and are handed on (svm_forward_irq) */
+	bool pass_irqs;              /* or exit, then go straight in (svm_pass_irq) */
 	bool stepping;               /* monitor-owned single-step armed */
 	uint64_t step_dr6;           /* the guest's DR6 before the step */
 };
@@ -31,6 +32,12 @@ int svm_handle_exit(struct vcpu *v);
  * else; returns 1 to resume at once, 0 for the normal path. */
 int svm_floor_exit(struct vcpu *v);
 #endif
+
+/* Interrupt pass-through with an exit per interrupt (pass_irqs): after an
+ * INTR exit the next VMRUN lets the interrupt reach the guest directly; the
+ * guest's IRET from its handler exits, and interrupts exit again. */
+void svm_pass_irq(struct vcpu *v);
+void svm_pass_irq_done(struct vcpu *v);
 
 /* Advance the guest's RIP past the intercepted instruction of len bytes,
  * and raise the single-step trap the guest's TF asks for. */

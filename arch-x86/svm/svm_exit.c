@@ -132,6 +132,13 @@ static void take_interrupts(struct vcpu *v)
 	__asm__ volatile("sti; nop; cli" : : : "memory");
 }
 
+/* Pass mode (svm_pass_irq): the guest takes the interrupt itself. */
+static void pass_interrupt(struct vcpu *v)
+{
+	vcpu_count_exit(v, DV_EXIT_INTERRUPT);
+	svm_pass_irq(v);
+}
+
 static void refuse_virt_instruction(struct vcpu *v)
 {
 	vcpu_count_exit(v, DV_EXIT_VIRT_INSTRUCTION);
@@ -153,7 +160,16 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 
 	switch (code) {
 	case SVM_EXIT_INTR:
-		take_interrupts(v);
+		if (s->pass_irqs)
+			pass_interrupt(v);
+		else
+			take_interrupts(v);
+		break;
+	case SVM_EXIT_IRET:
+		/* Only intercepted in pass mode, once per passed interrupt;
+		 * counted apart from the interrupt itself. */
+		vcpu_count_exit(v, DV_EXIT_OTHER);
+		svm_pass_irq_done(v);
 		break;
 	case SVM_EXIT_VINTR:
 		/* The guest can take an interrupt again: svm_prepare_entry

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Linux as the guest, gdb's hardware watchpoints inside it (issue 8, after
+# FreeBSD review D13229's test plan).
+#
+# The guest (tools/mklinux: Debian's kernel through its EFI stub, an
+# initramfs with busybox, gdb and guest-tests/linux/) runs gdb in batch mode
+# on wptest: watch, rwatch, awatch and hbreak, every hit checked by init
+# against wptest.expect; init prints "linuxdbg: ok|FAIL CHECK" per check, a
+# "linuxdbg: result pass|fail" line, and ends the machine.
+#
+#   native   the firmware's UEFI shell starts the kernel (startup.nsh), no
+#            drvisor anywhere: the reference run.
+#   drvisor  drvisor's loader launches the core, then chain-loads the kernel
+#            with next= and the same command line in next_args. While gdb
+#            runs, this script loops `drvctl --get-dr0..3 --get-dr6
+#            --get-dr7` against the monitor (COM2) and takes `--stats` along
+#            the way. Passes when every gdb check passes, the hits are the
+#            native run's hits line for line (its log: the fixture
+#            linux.native.PLATFORM), a sample showed wptest's `counter` in a
+#            DR0-3 slot with that slot's enable bit and a 4-byte write
+#            condition in DR7, and the exit counts grew from boot to the end
+#            of gdb's run with the guest reporting drvisor's CPUID signature.
+#
+# usage: linux_gdb.sh native|drvisor PLATFORM [DR_SWITCH]
+#        PLATFORM: qemu | bochs-vmx | bochs-svm; DR_SWITCH (drvisor): eager|lazy
+#
+# Why nosmp: drvisor virtualizes the boot CPU only; an AP started by Linux
+# would run outside any VM (and outside the debug-register contract).
+# Why hold: Linux loads a task's debug registers only while the task runs
+# (arch/x86/kernel/hw_breakpoint.c), so wptest spins HOLD guest-seconds with
+# the watchpoint armed before each watched write, long enough for several
+# samples on the slowest platform.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/integration/platform.sh
+source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
+
+mode=${1:?usage: linux_gdb.sh native|drvisor PLATFORM [DR_SWITCH]}
+platform=${2:?usage: linux_gdb.sh native|drvisor PLATFORM [DR_SWITCH]}
+dr_switch=${3:-}
+case $mode in native | drvisor) ;; *) dv_fail "unknown mode '$mode'" ;; esac
+dv_platform_vendor "$platform" >/dev/null
+case $platform in
+qemu) dv_require qemu-system-x86_64 setsid ;;
+bochs-*) dv_require bochs-bin python3 setsid ;;
+esac
+
+name=linux.$mode.$platform${dr_switch:+.$dr_switch}
+rd=$(dv_run_dir "$name")
+build=$(dv_build_dir)
+linux=$build/linux
+for f in vmlinuz.efi initrd.img; do
+	[[ -f $linux/$f ]] || dv_fail "$linux/$f missing: run tools/mklinux (ctest fixture linux.image)"
+done
+
+hold=1 run_timeout=300
+[[ $platform == bochs-* ]] && run_timeout=1500
+cmdline="console=ttyS0,115200 nosmp rdinit=/init initrd=\\linux\\initrd.img panic=-1"
+cmdline+=" linuxdbg.hold=$hold"
+com1=$rd/com1.log
+
+esp=$rd/esp
+if [[ $mode == native ]]; then
+	rm -rf "$esp"
+	mkdir -p "$esp/linux"
+	printf 'fs0:\\linux\\vmlinuz.efi %s\r\n' "$cmdline" >"$esp/startup.nsh"
+else
+	"$DV_TOOLS/mkesp" --out "$esp" --build "$build" --clean --cfg monitor=com2 \
+		--cfg log_level=info ${dr_switch:+--cfg "dr_switch=$dr_switch"} \
+		--cfg 'next=\linux\vmlinuz.efi' --cfg "next_args=$cmdline" >/dev/null
+	mkdir -p "$esp/linux"
+fi
+cp "$linux/vmlinuz.efi" "$linux/initrd.img" "$esp/linux/"
+
+sock=$rd/com2.sock
+((${#sock} <= 100)) || sock=$(mktemp -u "${TMPDIR:-/tmp}/dv-linux.XXXXXX.sock")
+start=$SECONDS
+: >"$com1"
+case $platform in
+qemu)
+	com2_spec=file:$rd/com2.log
+	[[ $mode == drvisor ]] && com2_spec=socket:$sock
+	setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$run_timeout" --no-reboot \
+		--com1 "file:$com1" --com2 "$com2_spec" --esp "$esp" \
+		</dev/null >"$rd/runner.log" 2>&1 &
+	;;
+bochs-*)
+	model=corei7_skylake_x
+	[[ $platform == bochs-svm ]] && model=ryzen
+	sock_args=()
+	[[ $mode == drvisor ]] && sock_args=(--com2-socket "$sock")
+	setsid "$DV_TOOLS/run-bochs" --run-dir "$rd" --timeout "$run_timeout" --esp "$esp" \
+		--model "$model" --com1 "$com1" --com2 "$rd/com2.log" "${sock_args[@]}" \
+		</dev/null >"$rd/runner.log" 2>&1 &
+	;;
+esac
+emu=$!
+trap 'kill -- -$emu 2>/dev/null || true' EXIT
+logs=("$com1" "$rd/runner.log")
+
+# The drvisor run's sampling: DR0-3/DR6/DR7 as often as the monitor answers,
+# the exit counts every 5th sample, until gdb is done or the machine ended.
+dlog=$rd/drvctl.log samples=$rd/samples.txt stats=$rd/stats.txt
+DRVCTL=$build/tools/drvctl/drvctl
+sample_loop() {
+	local n=0 out
+	: >"$samples" && : >"$stats"
+	while kill -0 "$emu" 2>/dev/null && ! dv_has_line "$com1" '^linuxdbg: gdb done'; do
+		if out=$("$DRVCTL" --socket="$sock" --timeout=20 --get-dr0 --get-dr1 --get-dr2 \
+			--get-dr3 --get-dr6 --get-dr7 2>>"$dlog"); then
+			tr '\n' ' ' <<<"$out" >>"$samples" && echo >>"$samples"
+		fi
+		if ((n++ % 5 == 0)) && out=$("$DRVCTL" --socket="$sock" --timeout=20 --stats 2>>"$dlog"); then
+			tr '\n' ' ' <<<"$out" >>"$stats" && echo >>"$stats"
+		fi
+		sleep 0.1
+	done
+}
+
+if [[ $mode == drvisor ]]; then
+	[[ -x $DRVCTL ]] || dv_fail "drvctl not built: $DRVCTL"
+	logs+=("$rd/com2.log" "$dlog")
+	dv_wait_for_line "$com1" '^linuxdbg: gdb start' "$run_timeout" "$emu"
+	sample_loop
+fi
+st=0
+wait "$emu" || st=$?
+trap - EXIT
+secs=$((SECONDS - start))
+
+case $platform in
+qemu) [[ $st == 1 || $st == 3 ]] || dv_fail "QEMU exit status $st (expected the guest's isa-debug-exit)" "${logs[@]}" ;;
+bochs-*) [[ $st == 0 ]] || dv_fail "run-bochs exit status $st (expected the Shutdown port)" "${logs[@]}" ;;
+esac
+dv_assert_line "$com1" '^linuxdbg: booted .* cpus=1 ' "Linux did not reach init with one CPU"
+tr -d '\r' <"$com1" | grep -a -E '^linuxdbg: (ok|FAIL|hit|result) ' | sed 's/^/  /'
+dv_assert_no_line "$com1" '^linuxdbg: FAIL ' "a gdb check failed"
+dv_assert_line "$com1" '^linuxdbg: result pass [0-9]+/[0-9]+$' "gdb checks did not all pass"
+
+if [[ $mode == native ]]; then
+	dv_assert_line "$com1" '^linuxdbg: booted .* hypervisor=(none|TCGTCGTCGTCG)$' \
+		"the native run saw a hypervisor other than the emulator's"
+	dv_pass "$name in ${secs}s: every gdb check passed natively (logs: $rd)"
+fi
+
+# drvisor: the guest saw drvisor's CPUID signature, and its hits are the
+# native run's.
+dv_assert_line "$com1" '^linuxdbg: booted .* hypervisor=drvisor$' "the guest did not see drvisor"
+native_log=$(dirname "$rd")/linux.native.$platform/com1.log
+[[ -f $native_log ]] || dv_fail "no native run to compare with ($native_log): run linux.native.$platform"
+hits() { tr -d '\r' <"$1" | grep -a -E '^linuxdbg: (hit|ok|FAIL|result) '; }
+if ! diff <(hits "$native_log") <(hits "$com1") >"$rd/native.diff"; then
+	dv_fail "gdb's hits differ from the native run's: $(tr '\n' ' ' <"$rd/native.diff")" "${logs[@]}"
+fi
+
+# A sample with wptest's counter in slot N: DR7's L or G bit of N, R/W = 01
+# (data writes), LEN = 11 (4 bytes) (SDM Vol. 3B 18.2.4).
+addr=$(tr -d '\r' <"$com1" | sed -n -E 's/^wptest: counter at (0x[0-9a-f]+)$/\1/p' | head -n 1)
+[[ -n $addr ]] || dv_fail "wptest did not print counter's address" "${logs[@]}"
+seen=0
+while read -r line; do
+	dr7=$(tr ' ' '\n' <<<"$line" | sed -n 's/^dr7=//p')
+	for n in 0 1 2 3; do
+		v=$(tr ' ' '\n' <<<"$line" | sed -n "s/^dr$n=//p")
+		[[ -n $v && -n $dr7 ]] || continue
+		((v == addr)) || continue
+		(((dr7 >> (2 * n)) & 3)) || continue
+		((((dr7 >> (16 + 4 * n)) & 0xf) == 0xd)) || continue
+		seen=$((seen + 1))
+		[[ $seen == 1 ]] && echo "  sample with the watchpoint: $line"
+	done
+done <"$samples"
+total=$(wc -l <"$samples")
+((seen > 0)) || dv_fail "none of $total drvctl samples showed $addr armed for writes in DR7" \
+	"$samples" "${logs[@]}"
+
+# The exit counts: the first sample (taken as gdb starts) against the last
+# (as gdb ends), strictly growing.
+first=$(head -n 1 "$stats") last=$(tail -n 1 "$stats")
+t0=$(sed -n -E 's/.*total=([0-9]+).*/\1/p' <<<"$first")
+t1=$(sed -n -E 's/.*total=([0-9]+).*/\1/p' <<<"$last")
+[[ -n $t0 && -n $t1 ]] || dv_fail "no exit statistics from drvctl --stats" "$stats" "${logs[@]}"
+((t1 > t0)) || dv_fail "exit counts did not grow while gdb ran ($t0 -> $t1)" "$stats"
+echo "  exit statistics, first: $first"
+echo "  exit statistics, last:  $last"
+dv_pass "$name in ${secs}s: every gdb check passed as natively; $seen of $total DR samples" \
+	"showed the watchpoint at $addr; exits $t0 -> $t1 (logs: $rd)"
