@@ -6,6 +6,7 @@
 #include "memory.h"
 #include "monitor_target.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/cr.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/paging.h"
@@ -23,7 +24,10 @@ _Static_assert(offsetof(struct dr_set, dr6) == 32 && offsetof(struct dr_set, deb
 
 #define CPUID_FEATURES 1u
 #define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_STRUCT_FEATURES 7u
+#define CPUID_7_ECX_OSPKE (1u << 4)
 #define CPUID_EXT_FEATURES 0x80000001u
 #define CPUID_EXT_ECX_SVM (1u << 2)
 #define CPUID_SVM_FEATURES 0x8000000au
@@ -76,6 +80,24 @@ static struct cpuid_regs hv_leaf(const struct vcpu *v, uint32_t leaf)
 	return r;
 }
 
+/* CPUID.1:ECX.OSXSAVE and CPUID.7.0:ECX.OSPKE mirror CR4.OSXSAVE and CR4.PKE
+ * (SDM vol. 2A, CPUID): executed in the host they show the host's CR4, so
+ * they are set from the guest's. A guest whose OS left XSAVE off (Linux does
+ * when CPUID leaf 0xD looks inconsistent, as on Bochs) must not be told to
+ * use XGETBV, which raises #UD there. */
+static void cpuid_os_bits(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	uint64_t cr4;
+
+	if (leaf != CPUID_FEATURES && leaf != CPUID_STRUCT_FEATURES)
+		return;
+	cr4 = v->ops->read_reg(v, VCPU_REG_CR4);
+	if (leaf == CPUID_FEATURES)
+		r->ecx = (r->ecx & ~CPUID_1_ECX_OSXSAVE) | (cr4 & CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
+	else if (leaf == CPUID_STRUCT_FEATURES && sub == 0)
+		r->ecx = (r->ecx & ~CPUID_7_ECX_OSPKE) | (cr4 & CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
+}
+
 void vcpu_emulate_cpuid(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->gprs.rax, sub = (uint32_t)v->gprs.rcx;
@@ -93,6 +115,7 @@ void vcpu_emulate_cpuid(struct vcpu *v)
 			r.ecx &= ~CPUID_EXT_ECX_SVM;
 		else if (leaf == CPUID_SVM_FEATURES)
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		cpuid_os_bits(v, leaf, sub, &r);
 	}
 	v->gprs.rax = r.eax;
 	v->gprs.rbx = r.ebx;

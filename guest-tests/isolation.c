@@ -42,7 +42,11 @@
 #define EFER_SVME (1ull << 12)
 #define CR4_VMXE (1ull << 13)
 #define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CR4_OSXSAVE (1ull << 18)
+#define RFLAGS_IF (1ull << 9)
 #define CPUID_80000001_ECX_SVM (1u << 2)
 
 /* 16550 register offsets (PC16550D datasheet). */
@@ -252,6 +256,36 @@ static void check_cpuid_hides(const struct tcase *c)
 		guest_printf("# CPUID.1:ECX %#x, CPUID.80000001:ECX %#x\n", l1.ecx, ext_ecx);
 }
 
+static void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+/* CPUID.1:ECX.OSXSAVE is CR4.OSXSAVE as the OS set it (SDM vol. 2A, CPUID),
+ * also where CPUID is emulated: cleared, then set where XSAVE exists, then
+ * the firmware's CR4 back. Interrupts stay off meanwhile (a firmware handler
+ * may rely on XSAVE being on). */
+static void check_cpuid_osxsave(const struct tcase *c)
+{
+	uint64_t cr4 = read_cr4(), rflags;
+	int has_xsave = !!(hv_cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE);
+	uint32_t off, on = CPUID_1_ECX_OSXSAVE;
+
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(rflags) : : "memory");
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	off = hv_cpuid(1, 0).ecx & CPUID_1_ECX_OSXSAVE;
+	if (has_xsave) {
+		write_cr4(cr4 | CR4_OSXSAVE);
+		on = hv_cpuid(1, 0).ecx & CPUID_1_ECX_OSXSAVE;
+	}
+	write_cr4(cr4);
+	if (rflags & RFLAGS_IF)
+		__asm__ volatile("sti" : : : "memory");
+	if (!tap_ok(!off && on, "%s", c->name))
+		guest_printf("# XSAVE %d, OSXSAVE with CR4.OSXSAVE clear %#x, set %#x\n", has_xsave,
+			     off, on);
+}
+
 struct call {
 	uint64_t nr, rbx, rcx, rdx, rax;
 	struct hv_regs out;
@@ -426,6 +460,8 @@ static const struct tcase cases[] = {
 	/* Both */
 	CHECK(ANY, DRVISOR, "CPUID hides SVM (80000001:ECX[2]) and VMX (1:ECX[5]), shows "
 			    "the hypervisor bit", check_cpuid_hides),
+	CHECK(ANY, ALWAYS, "CPUID.1:ECX.OSXSAVE follows CR4.OSXSAVE (clear, then set)",
+	      check_cpuid_osxsave),
 	CHECK_AT(ANY, DRVISOR, "DV_HC_GET_LAYOUT gives drvisor's memory at %#lx", &hv_base,
 		 check_layout),
 	FAULT_AT(ANY, DRVISOR, "read of drvisor memory at %#lx (first byte) raises #GP(0)",

@@ -8,12 +8,8 @@
 #include "vmx_controls.h"
 #include "core/guest_state.h"
 #include "core/vcpu.h"
+#include "arch-x86/cr.h"
 
-/* Control-register bits VMX cares about (SDM vol. 3A 2.5, figure 2-7). */
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_VMXE (1ull << 13)
-#define CR4_OSXSAVE (1ull << 18)
 
 /* The VPID of the guest; 0 is the host's (SDM vol. 3C 29.1). */
 #define GUEST_VPID 1

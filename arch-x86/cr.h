@@ -1,0 +1,11 @@
+/* Control-register bits drvisor names (SDM vol. 3A 2.5, figures 2-7). */
+#ifndef DRVISOR_ARCH_CR_H
+#define DRVISOR_ARCH_CR_H
+
+#define CR0_PE (1ull << 0)
+#define CR0_PG (1ull << 31)
+#define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
+
+#endif
