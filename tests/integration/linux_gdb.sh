@@ -45,7 +45,7 @@ dv_platform_vendor "$platform" >/dev/null
 # compare: the drvisor run's gdb hits and verdicts, line for line, against
 # the native run's (both runs are this test's fixtures).
 if [[ $mode == compare ]]; then
-	runs=$(dirname "$(dv_run_dir "linux.compare.$platform")")
+	runs=$(dirname "$(dv_run_dir "linux.compare.$platform${dr_switch:+.$dr_switch}")")
 	native_log=$runs/linux.native.$platform/com1.log
 	drvisor_log=$runs/linux.drvisor.$platform${dr_switch:+.$dr_switch}/com1.log
 	for f in "$native_log" "$drvisor_log"; do
@@ -58,7 +58,7 @@ if [[ $mode == compare ]]; then
 		dv_fail "gdb's hits under drvisor differ from the native run's: $(tr '\n' ' ' <<<"$d")" \
 			"$native_log" "$drvisor_log"
 	fi
-	dv_pass "linux.compare.$platform: the same $n gdb hits and verdicts natively and under drvisor"
+	dv_pass "linux.compare.$platform${dr_switch:+.$dr_switch}: the same $n gdb hits and verdicts natively and under drvisor"
 fi
 case $platform in
 qemu) dv_require qemu-system-x86_64 setsid ;;
