@@ -5,6 +5,7 @@
  * vendor's single-step armed and counts the step events.
  */
 #include "run_control.h"
+#include "fast_exit.h"
 #include "monitor.h"
 #include "monitor_target.h"
 
@@ -67,6 +68,7 @@ void vcpu_service(struct vcpu *v)
 		arm_step(v, false);
 	while (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
 		monitor_poll();
+	fast_exit_polled(v);
 	if (v->state == VCPU_RUNNING)
 		arm_step(v, v->run == VCPU_RUN_STEP);
 }

@@ -57,12 +57,6 @@ const char *exit_reason_name(enum dv_exit_reason r)
 	return (unsigned)r < DV_EXIT_REASON_COUNT ? exit_names[r] : "?";
 }
 
-void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
-{
-	v->exits_total++;
-	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
-}
-
 /* drvisor's own leaves; everything else in the hypervisor range is zero. */
 static struct cpuid_regs hv_leaf(const struct vcpu *v, uint32_t leaf)
 {

@@ -87,6 +87,8 @@ struct vcpu {
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
 	bool step_armed;                /* the vendor's single-step is armed */
+	uint64_t poll_deadline;         /* TSC by which the monitor's UART is polled again */
+	uint64_t fast_until;            /* TSC until which an exit may be fast (core/fast_exit.h) */
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
@@ -96,8 +98,12 @@ extern const struct vendor_ops vmx_ops;
 /* The one vCPU for now (the boot CPU). */
 extern struct vcpu boot_vcpu;
 
-/* Count one exit of reason r. */
-void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r);
+/* Count one exit of reason r. Inline: the fast exit path counts too. */
+static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
+{
+	v->exits_total++;
+	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
+}
 
 /* Emulate CPUID for the guest from gprs.rax/rcx into rax..rdx: the real
  * CPUID with the hypervisor bit set, VMX and SVM hidden, and drvisor's

@@ -6,8 +6,10 @@
 #include "ept.h"
 #include "vmx_insn.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "core/fast_exit.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -312,25 +314,51 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 	}
 }
 
-#ifdef DRVISOR_EXIT_FLOOR
-/* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
- * benchmarks only): called by vmx_entry.asm right after the exit with the
- * guest's GPRs saved. A CPUID exit is emulated (drvisor's leaves included),
- * RIP advanced and STI/MOV-SS blocking ended as vmx_skip_instruction does,
- * with no statistics, no debug-register switch, no monitor poll and no
- * single-step or interrupt bookkeeping. */
-int vmx_floor_exit(struct vcpu *v)
+/* A CPUID exit emulated and RIP moved past it, STI/MOV-SS blocking ended as
+ * vmx_skip_instruction does, without the single-step bookkeeping: the work
+ * of the fast path and of the floor. */
+static void cpuid_resume(struct vcpu *v)
 {
 	uint64_t intr;
 
-	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID)
-		return 0;
 	vcpu_emulate_cpuid(v);
 	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
 	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+#ifdef DRVISOR_EXIT_FLOOR
+/* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
+ * benchmarks only): called by vmx_entry.asm right after the exit with the
+ * guest's GPRs saved, in place of vmx_fast_exit. A CPUID exit is emulated
+ * (drvisor's leaves included) with no statistics, no check of what may be
+ * pending, no debug-register switch and no monitor poll. */
+int vmx_floor_exit(struct vcpu *v)
+{
+	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID)
+		return 0;
+	cpuid_resume(v);
+	return 1;
+}
+#else
+/* The fast path (core/fast_exit.h), called by vmx_entry.asm right after the
+ * exit with the guest's GPRs saved: a CPUID exit, counted and emulated, when
+ * nothing else is pending. Not when the guest single-steps (its RFLAGS.TF):
+ * the trap is drvisor's to raise (vcpu_emulated_step_trap), and a pending
+ * BS the CPU may have left in the VMCS is cleared by vmx_skip_instruction.
+ * A CPUID exit never interrupts an event delivery (no IDT-vectoring
+ * information, SDM vol. 3C 28.2.4), and VM exit clears the entry's
+ * interruption information (28.2.5): nothing to re-inject. Returns 1
+ * to resume at once, 0 for the common path. */
+int vmx_fast_exit(struct vcpu *v)
+{
+	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID || !fast_exit_ready(v) ||
+	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+		return 0;
+	vcpu_count_exit(v, DV_EXIT_CPUID);
+	cpuid_resume(v);
 	return 1;
 }
 #endif
