@@ -10,14 +10,16 @@
  *   - the guest's debug registers are idle under the lazy policy: DR0-3 stay
  *     in memory (MOV DR exits) and are not switched anyway;
  *   - the host's are idle too (its DR7 enables nothing, its RFLAGS.TF is
- *     clear): with DR7 and RFLAGS as the exit leaves them (DR7 = 0x400 and
- *     RFLAGS = 2 on VMX, SDM vol. 3C 28.3.1/28.5.1) no #DB can arise in the
- *     host, so the guest's DR6 may stay in the CPU meanwhile, as KVM leaves
- *     the guest's debug registers in place unless a host breakpoint is
- *     active (hw_breakpoint_active() in vcpu_enter_guest);
- *   - the monitor neither pauses nor steps the vCPU, and its UART was polled
- *     less than FAST_EXIT_POLL_PERIOD_TSC ago (every common-path exit polls
- *     it, so a fast exit whose deadline passed takes the common path);
+ *     clear): after the exit no breakpoint is enabled and TF is clear (VMX
+ *     leaves DR7 = 0x400 and RFLAGS = 2, SDM vol. 3C 28.5.1 and 28.5.3; on
+ *     SVM the loop's last common entry zeroed DR7 and TF before VMRUN), so
+ *     no #DB can arise in the host and the guest's DR6 may stay in the CPU
+ *     meanwhile, as KVM leaves the guest's debug registers in place unless
+ *     a host breakpoint is active (hw_breakpoint_active() in
+ *     vcpu_enter_guest);
+ *   - the monitor neither pauses nor steps the vCPU, and its UART is not
+ *     due to be polled (vcpu_service polls it when MONITOR_POLL_PERIOD_TSC
+ *     has passed, so a fast exit past that deadline takes the common path);
  *   - the vendor has nothing pending (SVM: no interrupt or NMI to forward).
  * The exit reason and the guest's RFLAGS.TF (a single-step trap drvisor
  * would have to raise) are the vendor handler's to check.
@@ -29,12 +31,6 @@
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 
-/* How long the monitor's UART may go unpolled while fast exits run: 2^18
- * TSC ticks, under 0.1 ms at real clock rates (a 16550's 16-byte FIFO
- * fills in 1.4 ms at 115200 baud) and ~1.3 ms emulated on Bochs (200 M
- * ips); one poll in this many ticks keeps its cost out of the round trip. */
-#define FAST_EXIT_POLL_PERIOD_TSC (1ull << 18)
-
 /* Before every entry from the common path: may the next exit be fast, and
  * until when? vendor_idle: the vendor has nothing to do at that entry
  * either. */
@@ -44,12 +40,6 @@ static inline void fast_exit_arm(struct vcpu *v, bool vendor_idle)
 		  !v->dbg.swap_debugctl;
 
 	v->fast_until = ok ? v->poll_deadline : 0;
-}
-
-/* After the common path polled the monitor's UART. */
-static inline void fast_exit_polled(struct vcpu *v)
-{
-	v->poll_deadline = rdtsc() + FAST_EXIT_POLL_PERIOD_TSC;
 }
 
 /* In the vendor's fast handler: the common conditions still hold. */

@@ -150,9 +150,9 @@ void vcpu_hypercall(struct vcpu *v)
 	v->gprs.rax = hypercall_dispatch(v, v->gprs.rax);
 }
 
-void vcpu_emulated_step_trap(struct vcpu *v)
+void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags)
 {
-	bool guest_tf = (v->ops->read_reg(v, VCPU_REG_RFLAGS) & RFLAGS_TF) && !v->step_tf_ours;
+	bool guest_tf = (rflags & RFLAGS_TF) && !v->step_tf_ours;
 	uint64_t dr6;
 
 	if (v->run == VCPU_RUN_STEP)

@@ -117,8 +117,9 @@ void vcpu_hypercall(struct vcpu *v);
 /* Call after drvisor emulated an instruction and moved RIP past it: a step
  * of the monitor's is over, and if the guest itself was single-stepping
  * (its own RFLAGS.TF), the #DB with DR6.BS that the CPU would have raised
- * after the instruction (SDM vol. 3B 18.3.1.4) is raised now. */
-void vcpu_emulated_step_trap(struct vcpu *v);
+ * after the instruction (SDM vol. 3B 18.3.1.4) is raised now. rflags: the
+ * guest's RFLAGS, which the vendor has at hand. */
+void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags);
 
 /* The guest shut down (triple fault): report it and stop the vCPU. */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why);
@@ -136,9 +137,10 @@ void vcpu_dump(struct vcpu *v);
  * (and later its monitor) alive. Never returns. */
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
 
-/* After every exit, before the next entry: serve the monitor (its input,
- * and a pause or step it asked for) and arm single-stepping when stepping.
- * Returns only when the vCPU may enter the guest again or has stopped. */
+/* After every exit of the common path, before the next entry: serve the
+ * monitor (its input, at most every MONITOR_POLL_PERIOD_TSC, and a pause or
+ * step it asked for) and arm single-stepping when stepping. Returns only
+ * when the vCPU may enter the guest again or has stopped. */
 void vcpu_service(struct vcpu *v);
 
 /* The vendor saw the end of one monitor-owned step. */

@@ -41,7 +41,7 @@ void svm_skip_instruction(struct vcpu *v, unsigned len)
 	 * instruction is known from its encoding. */
 	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + len;
 	vm->control.interrupt_shadow = 0;
-	vcpu_emulated_step_trap(v);
+	vcpu_emulated_step_trap(v, vm->save.rflags);
 }
 
 /* IA32_DEBUGCTL is virtualized (core/debugreg.h). */
@@ -109,7 +109,7 @@ static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 		return;
 	vm->save.rip = vm->control.exit_info2;
 	vm->control.interrupt_shadow = 0;
-	vcpu_emulated_step_trap(v);
+	vcpu_emulated_step_trap(v, vm->save.rflags);
 }
 
 static void handle_npf(struct vcpu *v, struct svm_vcpu *s)

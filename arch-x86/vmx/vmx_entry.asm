@@ -128,7 +128,7 @@ vmx_run_loop:
 	; needs nothing else and returns 1, and the guest is resumed at once.
 	; Nothing was switched: the guest's DR6 is still live in the CPU, the
 	; host's debug registers are idle (DR7 = 0x400 and RFLAGS = 2 as the
-	; exit left them, SDM vol. 3C 28.5.1) and this VMCS is launched. The
+	; exit left them, SDM vol. 3C 28.5.1, 28.5.3) and this VMCS is launched. The
 	; floor (core-floor.elf) does the same with no conditions checked. Any
 	; other exit (0) takes the common path below.
 	mov rdi, rax

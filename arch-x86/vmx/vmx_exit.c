@@ -37,18 +37,32 @@ static inline void wbinvd(void)
 	__asm__ volatile("wbinvd" : : : "memory");
 }
 
-void vmx_skip_instruction(struct vcpu *v)
+/* RIP past the exiting instruction and blocking by STI or MOV SS ended,
+ * as the instruction's completion would (the field is written only when
+ * one is set: this runs on most exits). */
+static void advance_rip(void)
 {
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t intr;
 
 	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-		   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void vmx_skip_instruction(struct vcpu *v)
+{
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+
+	advance_rip();
 	/* The single-step trap of the exiting instruction is drvisor's to
 	 * raise (vcpu_emulated_step_trap); one the CPU left pending in the
-	 * VMCS (Bochs does) would be a second. */
-	vmcs_write(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
-	vcpu_emulated_step_trap(v);
+	 * VMCS (Bochs does) would be a second. Only RFLAGS.TF makes one. */
+	if (rflags & RFLAGS_TF)
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
+	vcpu_emulated_step_trap(v, rflags);
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the
@@ -314,19 +328,13 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 	}
 }
 
-/* A CPUID exit emulated and RIP moved past it, STI/MOV-SS blocking ended as
- * vmx_skip_instruction does, without the single-step bookkeeping: the work
- * of the fast path and of the floor. */
+/* A CPUID exit emulated and RIP moved past it, without the single-step
+ * bookkeeping of vmx_skip_instruction: the work of the fast path and of
+ * the floor. */
 static void cpuid_resume(struct vcpu *v)
 {
-	uint64_t intr;
-
 	vcpu_emulate_cpuid(v);
-	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	advance_rip();
 }
 
 #ifdef DRVISOR_EXIT_FLOOR
