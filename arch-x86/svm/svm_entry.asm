@@ -20,6 +20,9 @@
 ;     at VMRUN also keeps QEMU TCG's #VMEXIT (which reloads the host DR7 from
 ;     the host save area instead of disabling breakpoints) from arming
 ;     anything early.
+; Right after #VMEXIT, with the general registers saved, svm_fast_exit
+; (core/fast_exit.h) may handle the exit and resume the guest at once,
+; skipping all of the above (nothing of it would change anything then).
 ; GIF is 0 from the CLGI before each VMRUN until the host state is back
 ; after #VMEXIT; the host itself runs with GIF = 1 and IF = 0: no maskable
 ; interrupt reaches it (except in the window svm_exit.c opens after an INTR

@@ -19,8 +19,10 @@
 ;
 ; The first entry is VMLAUNCH, every later one VMRESUME. An exit lands at
 ; .vm_exit (HOST_RIP) with RSP = HOST_RSP = the frame below, RFLAGS = 2
-; (interrupts off) and calls vmx_handle_exit, which returns nonzero to
-; resume. A VMLAUNCH/VMRESUME that fails falls through with CF (VMfailInvalid)
+; (interrupts off), saves the general registers and calls vmx_fast_exit
+; (core/fast_exit.h), which may resume the guest at once; otherwise the
+; common path switches the debug registers back and calls vmx_handle_exit,
+; which returns nonzero to resume. A VMLAUNCH/VMRESUME that fails falls through with CF (VMfailInvalid)
 ; or ZF (VMfailValid) set; the loop then returns VMX_LOOP_FAIL_* (vmx.h) to
 ; C, which reports the VM-instruction error. A normal stop returns
 ; VMX_LOOP_STOPPED.
