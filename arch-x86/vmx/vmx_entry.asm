@@ -22,10 +22,10 @@
 ; (interrupts off), saves the general registers and calls vmx_fast_exit
 ; (core/fast_exit.h), which may resume the guest at once; otherwise the
 ; common path switches the debug registers back and calls vmx_handle_exit,
-; which returns nonzero to resume. A VMLAUNCH/VMRESUME that fails falls through with CF (VMfailInvalid)
-; or ZF (VMfailValid) set; the loop then returns VMX_LOOP_FAIL_* (vmx.h) to
-; C, which reports the VM-instruction error. A normal stop returns
-; VMX_LOOP_STOPPED.
+; which returns nonzero to resume. A VMLAUNCH/VMRESUME that fails falls
+; through with CF (VMfailInvalid) or ZF (VMfailValid) set; the loop then
+; returns VMX_LOOP_FAIL_* (vmx.h) to C, which reports the VM-instruction
+; error. A normal stop returns VMX_LOOP_STOPPED.
 ;
 ; Host stack while the loop runs (HOST_RSP = rsp after the prologue, 16-byte
 ; aligned for the call to vmx_handle_exit):
@@ -130,9 +130,11 @@ vmx_run_loop:
 	; needs nothing else and returns 1, and the guest is resumed at once.
 	; Nothing was switched: the guest's DR6 is still live in the CPU, the
 	; host's debug registers are idle (DR7 = 0x400 and RFLAGS = 2 as the
-	; exit left them, SDM vol. 3C 28.5.1, 28.5.3) and this VMCS is launched. The
-	; floor (core-floor.elf) does the same with no conditions checked. Any
-	; other exit (0) takes the common path below.
+	; exit left them, SDM vol. 3C 28.5.1, 28.5.3) and this VMCS is
+	; launched; a failing VMRESUME restores the host's (saved at the last
+	; common entry) through .entry_failed. The floor (core-floor.elf) does
+	; the same with no conditions checked. Any other exit (0) takes the
+	; common path below.
 	mov rdi, rax
 	call FAST_EXIT
 	test eax, eax
