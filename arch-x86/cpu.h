@@ -89,6 +89,15 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
+/* The time-stamp counter, unordered: for deadlines, not for timing. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
 	for (;;)

@@ -14,6 +14,8 @@
 
 static volatile uint64_t host_watch_var __attribute__((aligned(8)));
 static uint64_t host_watch_hits;
+/* The host's DR7 enables no breakpoint: kept where the host arms its own. */
+static bool host_dr7_idle;
 
 static bool test_hooks_on(void)
 {
@@ -53,6 +55,8 @@ void debugreg_reset(struct vcpu *v)
 
 void debugreg_host_init(void)
 {
+	uint64_t dr7 = test_hooks_on() ? HOST_WATCH_DR7 : DR7_RESET;
+
 	/* The host uses neither LBR nor BTF: its IA32_DEBUGCTL is 0, which is
 	 * also what a VMX exit leaves (SDM vol. 3C 28.5.1). */
 	wrmsr(MSR_IA32_DEBUGCTL, 0);
@@ -62,7 +66,8 @@ void debugreg_host_init(void)
 	write_dr2(0);
 	write_dr3(0);
 	write_dr6(DR6_RESET);
-	write_dr7(test_hooks_on() ? HOST_WATCH_DR7 : DR7_RESET);
+	write_dr7(dr7);
+	host_dr7_idle = !(dr7 & DR7_ENABLES);
 	if (test_hooks_on())
 		log_info("test hooks: host watchpoint on 0x%llx, host dr7=0x%llx",
 			 (unsigned long long)(uint64_t)&host_watch_var,
@@ -76,6 +81,7 @@ bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7)
 
 	v->dbg.switch_dr = active;
 	v->dbg.touched = 0;
+	v->dbg.idle = !active && host_dr7_idle && !(read_rflags() & RFLAGS_TF);
 	return !active;
 }
 

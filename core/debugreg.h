@@ -26,7 +26,10 @@ struct vcpu_debug {
 	uint32_t swap_debugctl;      /* this entry: load the guest's IA32_DEBUGCTL by hand
 				      * (and put the host's 0 back after) */
 	uint32_t touched;            /* lazy: the guest accessed a DR since the last entry */
-	uint32_t reserved;
+	uint32_t idle;               /* this entry switches no DR0-3 (lazy, the guest's idle)
+				      * and the host has no breakpoint enabled and TF clear:
+				      * an exit may leave the debug registers as they are
+				      * (core/fast_exit.h; IA32_DEBUGCTL is checked apart) */
 };
 
 struct vcpu;
@@ -51,7 +54,8 @@ void debugreg_host_init(void);
 
 /* Before every entry: decide whether the entry loop switches DR0-3 (eager:
  * always; lazy: when the guest's DR7 enables a breakpoint or the guest just
- * touched a DR). Returns whether guest DR accesses must exit (lazy, idle). */
+ * touched a DR), and whether everything is idle (dbg.idle). Returns whether
+ * guest DR accesses must exit (lazy, idle). */
 bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7);
 
 /* Lazy policy: the guest's MOV DR exited. Its registers are loaded at the

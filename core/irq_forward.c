@@ -5,7 +5,7 @@
 #define VECTOR_WORDS 4
 
 static uint64_t pending[VECTOR_WORDS];
-static bool nmi_pending;
+volatile bool irq_forward_nmi_pending;
 
 void irq_forward_record(unsigned vector)
 {
@@ -15,7 +15,7 @@ void irq_forward_record(unsigned vector)
 
 void irq_forward_record_nmi(void)
 {
-	nmi_pending = true;
+	irq_forward_nmi_pending = true;
 }
 
 int irq_forward_next(void)
@@ -41,8 +41,8 @@ bool irq_forward_pending(void)
 
 bool irq_forward_take_nmi(void)
 {
-	bool was = nmi_pending;
+	bool was = irq_forward_nmi_pending;
 
-	nmi_pending = false;
+	irq_forward_nmi_pending = false;
 	return was;
 }

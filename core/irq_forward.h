@@ -22,6 +22,10 @@ int irq_forward_next(void);
 /* Whether any vector is still pending. */
 bool irq_forward_pending(void);
 
+/* An NMI is pending (set by the host's NMI handler at any time while GIF
+ * is 1; read directly by the fast exit path, svm_fast_exit). */
+extern volatile bool irq_forward_nmi_pending;
+
 /* Whether an NMI is pending; clears it. */
 bool irq_forward_take_nmi(void);
 

@@ -61,12 +61,6 @@ const char *exit_reason_name(enum dv_exit_reason r)
 	return (unsigned)r < DV_EXIT_REASON_COUNT ? exit_names[r] : "?";
 }
 
-void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
-{
-	v->exits_total++;
-	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
-}
-
 /* drvisor's own leaves; everything else in the hypervisor range is zero. */
 static struct cpuid_regs hv_leaf(const struct vcpu *v, uint32_t leaf)
 {
@@ -179,9 +173,9 @@ void vcpu_hypercall(struct vcpu *v)
 	v->gprs.rax = hypercall_dispatch(v, v->gprs.rax);
 }
 
-void vcpu_emulated_step_trap(struct vcpu *v)
+void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags)
 {
-	bool guest_tf = (v->ops->read_reg(v, VCPU_REG_RFLAGS) & RFLAGS_TF) && !v->step_tf_ours;
+	bool guest_tf = (rflags & RFLAGS_TF) && !v->step_tf_ours;
 	uint64_t dr6;
 
 	if (v->run == VCPU_RUN_STEP)

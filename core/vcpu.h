@@ -87,6 +87,8 @@ struct vcpu {
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
 	bool step_armed;                /* the vendor's single-step is armed */
+	uint64_t poll_deadline;         /* TSC by which the monitor's UART is polled again */
+	uint64_t fast_until;            /* TSC until which an exit may be fast (core/fast_exit.h) */
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
@@ -96,8 +98,12 @@ extern const struct vendor_ops vmx_ops;
 /* The one vCPU for now (the boot CPU). */
 extern struct vcpu boot_vcpu;
 
-/* Count one exit of reason r. */
-void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r);
+/* Count one exit of reason r. Inline: the fast exit path counts too. */
+static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
+{
+	v->exits_total++;
+	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
+}
 
 /* Emulate CPUID for the guest from gprs.rax/rcx into rax..rdx: the real
  * CPUID with the hypervisor bit set, VMX and SVM hidden, and drvisor's
@@ -111,8 +117,9 @@ void vcpu_hypercall(struct vcpu *v);
 /* Call after drvisor emulated an instruction and moved RIP past it: a step
  * of the monitor's is over, and if the guest itself was single-stepping
  * (its own RFLAGS.TF), the #DB with DR6.BS that the CPU would have raised
- * after the instruction (SDM vol. 3B 18.3.1.4) is raised now. */
-void vcpu_emulated_step_trap(struct vcpu *v);
+ * after the instruction (SDM vol. 3B 18.3.1.4) is raised now. rflags: the
+ * guest's RFLAGS, which the vendor has at hand. */
+void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags);
 
 /* The guest shut down (triple fault): report it and stop the vCPU. */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why);
@@ -130,9 +137,10 @@ void vcpu_dump(struct vcpu *v);
  * (and later its monitor) alive. Never returns. */
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
 
-/* After every exit, before the next entry: serve the monitor (its input,
- * and a pause or step it asked for) and arm single-stepping when stepping.
- * Returns only when the vCPU may enter the guest again or has stopped. */
+/* After every exit of the common path, before the next entry: serve the
+ * monitor (its input, at most every MONITOR_POLL_PERIOD_TSC, and a pause or
+ * step it asked for) and arm single-stepping when stepping. Returns only
+ * when the vCPU may enter the guest again or has stopped. */
 void vcpu_service(struct vcpu *v);
 
 /* The vendor saw the end of one monitor-owned step. */

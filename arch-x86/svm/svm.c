@@ -16,6 +16,7 @@
 #include "arch-x86/msr.h"
 #include "arch-x86/nested_paging.h"
 #include "arch-x86/paging.h"
+#include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
 #include "core/io_policy.h"
@@ -246,25 +247,27 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
  * interrupt window works; its vector is never delivered. An NMI (which can
  * reach the host, GIF being 1 there) goes first, also where interrupts are
  * not intercepted (intr false). While the monitor steps the guest, they
- * wait. */
-static void svm_forward_irq(struct vmcb *vm, bool intr)
+ * wait. Returns whether the host still holds one for the guest. */
+static bool svm_forward_irq(struct vmcb *vm, bool intr)
 {
 	struct vmcb_control *c = &vm->control;
-	bool can_take = (vm->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1);
+	bool can_take = (vm->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1), waiting;
 	int vec;
 
 	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi())
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
 	if (!intr)
-		return;
+		return irq_forward_nmi_pending;
 	c->vintr = SVM_VINTR_MASKING;
 	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next()) >= 0)
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | (uint64_t)vec;
-	if (irq_forward_pending()) {
+	waiting = irq_forward_pending();
+	if (waiting) {
 		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
 	}
+	return waiting || irq_forward_nmi_pending;
 }
 
 /* An INTR exit in pass mode: the interrupt is still pending at the APIC
@@ -293,6 +296,7 @@ void svm_prepare_entry(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->vendor;
 	struct vmcb *vm = s->vmcb;
+	bool waiting;
 
 	vm->control.intercept_dr =
 		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR0_3_RW : 0;
@@ -301,8 +305,8 @@ void svm_prepare_entry(struct vcpu *v)
 	/* Without LBR virtualization the guest's value goes in by hand, and
 	 * only a nonzero one needs to (the host's is 0). */
 	v->dbg.swap_debugctl = !s->lbr_virt && v->dbg.guest.debugctl;
-	if (!s->stepping)
-		svm_forward_irq(vm, s->forward_irqs);
+	waiting = s->stepping || svm_forward_irq(vm, s->forward_irqs);
+	fast_exit_arm(v, !waiting);
 }
 
 static void svm_run(struct vcpu *v)

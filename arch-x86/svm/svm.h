@@ -27,10 +27,13 @@ void svm_run_loop(struct vcpu *v, uint64_t guest_vmcb_pa, uint64_t host_save_pa)
 
 /* Handle the #VMEXIT in v's VMCB; returns nonzero to resume the guest. */
 int svm_handle_exit(struct vcpu *v);
+/* Called by the loop right after every #VMEXIT; returns 1 to resume at
+ * once, 0 for svm_handle_exit. The fast path (core/fast_exit.h), or in the
+ * exit-path floor (benchmarks only) a CPUID exit emulated with nothing else. */
 #ifdef DRVISOR_EXIT_FLOOR
-/* The exit-path floor (benchmarks only): a CPUID exit emulated with nothing
- * else; returns 1 to resume at once, 0 for the normal path. */
 int svm_floor_exit(struct vcpu *v);
+#else
+int svm_fast_exit(struct vcpu *v);
 #endif
 
 /* Interrupt pass-through with an exit per interrupt (pass_irqs): after an

@@ -20,6 +20,9 @@
 ;     at VMRUN also keeps QEMU TCG's #VMEXIT (which reloads the host DR7 from
 ;     the host save area instead of disabling breakpoints) from arming
 ;     anything early.
+; Right after #VMEXIT, with the general registers saved, svm_fast_exit
+; (core/fast_exit.h) may handle the exit and resume the guest at once,
+; skipping all of the above (nothing of it would change anything then).
 ; GIF is 0 from the CLGI before each VMRUN until the host state is back
 ; after #VMEXIT; the host itself runs with GIF = 1 and IF = 0: no maskable
 ; interrupt reaches it (except in the window svm_exit.c opens after an INTR
@@ -48,12 +51,18 @@ default rel
 %define SLOT_GUEST_VMCB 8
 %define SLOT_HOST_SAVE 16
 
+; What the loop calls right after #VMEXIT (svm.h): the fast path, or the
+; exit-path floor in core-floor.elf (benchmarks only, CMake DRVISOR_EXIT_FLOOR).
+%ifdef DRVISOR_EXIT_FLOOR
+%define FAST_EXIT svm_floor_exit
+%else
+%define FAST_EXIT svm_fast_exit
+%endif
+
 extern svm_handle_exit
+extern FAST_EXIT
 global svm_run_loop
 global svm_run_loop.after_vmrun
-%ifdef DRVISOR_EXIT_FLOOR
-extern svm_floor_exit
-%endif
 
 
 section .text
@@ -88,34 +97,35 @@ svm_run_loop:
 	vmrun                           ; [rax]   with V_INTR_MASKING the host's IF
 .after_vmrun:                           ; (svm_leaked_guest_step)
 	cli                             ; lets physical interrupts exit the guest
-%ifdef DRVISOR_EXIT_FLOOR
-	; The exit-path floor (benchmarks only, CMake DRVISOR_EXIT_FLOOR): the
-	; general registers are saved first; svm_floor_exit emulates a CPUID
-	; exit and returns 1, and the guest is resumed at once: its hidden
-	; state, DR0-3/DR6/DR7 and IA32_DEBUGCTL are still live in the CPU (no
-	; VMSAVE/VMLOAD, no debug-register switch, no monitor poll, no
-	; statistics). Every other exit (0) takes the normal path below.
+	; The fast path (core/fast_exit.h): the general registers are saved
+	; first; FAST_EXIT handles a CPUID exit that needs nothing else and
+	; returns 1, and the guest is resumed at once: its hidden state, DR6 and
+	; DR7 are still live in the CPU (no VMSAVE/VMLOAD: the host's C code uses
+	; none of that state), GIF stays 0 and the host's debug registers are
+	; idle. A guest IA32_DEBUGCTL loaded by hand goes first, before the
+	; host's first branch, so that a guest LBR records none of the host's.
+	; The floor (core-floor.elf) does the same with no conditions checked
+	; and no IA32_DEBUGCTL swap. Any other exit (0) takes the common path.
 	mov rax, [rsp + SLOT_VCPU]
 	SAVE_GUEST_GPRS
 	mov rdi, rax
-	call svm_floor_exit
+%ifndef DRVISOR_EXIT_FLOOR
+	DEBUGCTL_OUT rdi
+%endif
+	call FAST_EXIT
 	test eax, eax
 	mov rax, [rsp + SLOT_VCPU]      ; MOV keeps the flags
-	jz .floor_normal_exit
+	jz .common_exit
 	LOAD_GUEST_GPRS
 	mov rax, [rsp + SLOT_GUEST_VMCB]
 	jmp .vmrun
-.floor_normal_exit:
+.common_exit:
+	mov rbx, rax
 	mov rax, [rsp + SLOT_GUEST_VMCB]
 	vmsave                          ; [rax]
-	mov rax, [rsp + SLOT_VCPU]
-%else
-	vmsave                          ; [rax]
-	mov rax, [rsp + SLOT_VCPU]
-	SAVE_GUEST_GPRS
-%endif
-	mov rbx, rax
+%ifdef DRVISOR_EXIT_FLOOR
 	DEBUGCTL_OUT rbx
+%endif
 	DR_GUEST_DR0_3_OUT rbx
 	DR_HOST_RESTORE rbx
 	mov rax, [rsp + SLOT_HOST_SAVE]

@@ -5,7 +5,9 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "core/fast_exit.h"
 #include "core/hv_config.h"
+#include "core/irq_forward.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 
@@ -39,7 +41,7 @@ void svm_skip_instruction(struct vcpu *v, unsigned len)
 	 * instruction is known from its encoding. */
 	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + len;
 	vm->control.interrupt_shadow = 0;
-	vcpu_emulated_step_trap(v);
+	vcpu_emulated_step_trap(v, vm->save.rflags);
 }
 
 /* IA32_DEBUGCTL is virtualized (core/debugreg.h). */
@@ -107,7 +109,7 @@ static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 		return;
 	vm->save.rip = vm->control.exit_info2;
 	vm->control.interrupt_shadow = 0;
-	vcpu_emulated_step_trap(v);
+	vcpu_emulated_step_trap(v, vm->save.rflags);
 }
 
 static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
@@ -217,26 +219,57 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 	}
 }
 
-#ifdef DRVISOR_EXIT_FLOOR
-/* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
- * benchmarks only): called by svm_entry.asm right after #VMEXIT with the
- * guest's GPRs saved. A CPUID exit is emulated (drvisor's leaves included)
- * and the guest resumed with no statistics, no debug-register switch, no
- * monitor poll and no single-step or interrupt bookkeeping. */
-int svm_floor_exit(struct vcpu *v)
+/* A CPUID exit emulated and RIP moved past it, the interrupt shadow ended,
+ * without the single-step bookkeeping: the work of the fast path and of the
+ * floor. A CPUID exit never interrupts an event delivery (EXITINTINFO is
+ * not valid, APM vol. 2 15.7.2): nothing to re-inject. */
+static void cpuid_resume(struct vcpu *v, struct svm_vcpu *s)
 {
-	struct svm_vcpu *s = v->vendor;
 	struct vmcb *vm = s->vmcb;
 
-	if (vm->control.exit_code != SVM_EXIT_CPUID)
-		return 0;
 	vm->control.tlb_control = 0;
-	vm->control.event_inject = 0;   /* CPUID exits never interrupt a delivery */
+	vm->control.event_inject = 0;
 	v->gprs.rax = vm->save.rax;
 	vcpu_emulate_cpuid(v);
 	vm->save.rax = v->gprs.rax;
 	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + INSN_LEN_CPUID;
 	vm->control.interrupt_shadow = 0;
+}
+
+#ifdef DRVISOR_EXIT_FLOOR
+/* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
+ * benchmarks only): called by svm_entry.asm right after #VMEXIT with the
+ * guest's GPRs saved, in place of svm_fast_exit. A CPUID exit is emulated
+ * (drvisor's leaves included) with no statistics, no check of what may be
+ * pending, no debug-register switch and no monitor poll. */
+int svm_floor_exit(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+
+	if (s->vmcb->control.exit_code != SVM_EXIT_CPUID)
+		return 0;
+	cpuid_resume(v, s);
+	return 1;
+}
+#else
+/* The fast path (core/fast_exit.h), called by svm_entry.asm right after
+ * #VMEXIT with the guest's GPRs saved and GIF = 0: a CPUID exit, counted and
+ * emulated, when nothing else is pending. Not when the guest single-steps
+ * (its RFLAGS.TF: the trap is drvisor's to raise, vcpu_emulated_step_trap),
+ * nor while the host holds an NMI for the guest: one may have come after
+ * svm_prepare_entry, GIF being 1 in the host until CLGI (interrupts cannot:
+ * the host's IF is 0 there).
+ * Returns 1 to resume at once, 0 for the common path. */
+int svm_fast_exit(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+
+	if (vm->control.exit_code != SVM_EXIT_CPUID || !fast_exit_ready(v) ||
+	    (vm->save.rflags & RFLAGS_TF) || irq_forward_nmi_pending)
+		return 0;
+	vcpu_count_exit(v, DV_EXIT_CPUID);
+	cpuid_resume(v, s);
 	return 1;
 }
 #endif

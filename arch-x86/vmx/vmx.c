@@ -20,6 +20,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -216,6 +217,7 @@ void vmx_prepare_entry(struct vcpu *v)
 	/* VM entry loads the guest's IA32_DEBUGCTL and VM exit leaves 0, the
 	 * host's own value (28.5.1): nothing to swap by hand. */
 	v->dbg.swap_debugctl = 0;
+	fast_exit_arm(v, true);
 }
 
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_code);

@@ -44,10 +44,13 @@ int vmx_run_loop(struct vcpu *v);
 
 /* Handle the VM exit in the current VMCS; returns nonzero to resume. */
 int vmx_handle_exit(struct vcpu *v);
+/* Called by the loop right after every exit; returns 1 to resume at once,
+ * 0 for vmx_handle_exit. The fast path (core/fast_exit.h), or in the
+ * exit-path floor (benchmarks only) a CPUID exit emulated with nothing else. */
 #ifdef DRVISOR_EXIT_FLOOR
-/* The exit-path floor (benchmarks only): a CPUID exit emulated with nothing
- * else; returns 1 to resume at once, 0 for the normal path. */
 int vmx_floor_exit(struct vcpu *v);
+#else
+int vmx_fast_exit(struct vcpu *v);
 #endif
 
 /* Write a VMCS field; a failure (a drvisor bug) is logged and counted. */

@@ -19,11 +19,13 @@
 ;
 ; The first entry is VMLAUNCH, every later one VMRESUME. An exit lands at
 ; .vm_exit (HOST_RIP) with RSP = HOST_RSP = the frame below, RFLAGS = 2
-; (interrupts off) and calls vmx_handle_exit, which returns nonzero to
-; resume. A VMLAUNCH/VMRESUME that fails falls through with CF (VMfailInvalid)
-; or ZF (VMfailValid) set; the loop then returns VMX_LOOP_FAIL_* (vmx.h) to
-; C, which reports the VM-instruction error. A normal stop returns
-; VMX_LOOP_STOPPED.
+; (interrupts off), saves the general registers and calls vmx_fast_exit
+; (core/fast_exit.h), which may resume the guest at once; otherwise the
+; common path switches the debug registers back and calls vmx_handle_exit,
+; which returns nonzero to resume. A VMLAUNCH/VMRESUME that fails falls
+; through with CF (VMfailInvalid) or ZF (VMfailValid) set; the loop then
+; returns VMX_LOOP_FAIL_* (vmx.h) to C, which reports the VM-instruction
+; error. A normal stop returns VMX_LOOP_STOPPED.
 ;
 ; Host stack while the loop runs (HOST_RSP = rsp after the prologue, 16-byte
 ; aligned for the call to vmx_handle_exit):
@@ -51,11 +53,17 @@ default rel
 %define VMX_LOOP_FAIL_VALID 1
 %define VMX_LOOP_FAIL_INVALID 2
 
-extern vmx_handle_exit
-global vmx_run_loop
+; What the loop calls right after an exit (vmx.h): the fast path, or the
+; exit-path floor in core-floor.elf (benchmarks only, CMake DRVISOR_EXIT_FLOOR).
 %ifdef DRVISOR_EXIT_FLOOR
-extern vmx_floor_exit
+%define FAST_EXIT vmx_floor_exit
+%else
+%define FAST_EXIT vmx_fast_exit
 %endif
+
+extern vmx_handle_exit
+extern FAST_EXIT
+global vmx_run_loop
 
 section .text
 
@@ -118,23 +126,24 @@ vmx_run_loop:
 	mov rax, [rsp + 8 + SLOT_VCPU]
 	SAVE_GUEST_GPRS
 	pop qword [rax + GPR_RAX]
-%ifdef DRVISOR_EXIT_FLOOR
-	; The exit-path floor (benchmarks only, CMake DRVISOR_EXIT_FLOOR):
-	; vmx_floor_exit emulates a CPUID exit and returns 1, and the guest is
-	; resumed at once with its DR0-3/DR6 still live in the CPU (no
-	; debug-register switch, no monitor poll, no statistics); a failing
-	; VMRESUME still restores the host's through .entry_failed. Every other
-	; exit (0) takes the normal path below.
+	; The fast path (core/fast_exit.h): FAST_EXIT handles a CPUID exit that
+	; needs nothing else and returns 1, and the guest is resumed at once.
+	; Nothing was switched: the guest's DR6 is still live in the CPU, the
+	; host's debug registers are idle (DR7 = 0x400 and RFLAGS = 2 as the
+	; exit left them, SDM vol. 3C 28.5.1, 28.5.3) and this VMCS is
+	; launched; a failing VMRESUME restores the host's (saved at the last
+	; common entry) through .entry_failed. The floor (core-floor.elf) does
+	; the same with no conditions checked. Any other exit (0) takes the
+	; common path below.
 	mov rdi, rax
-	call vmx_floor_exit
+	call FAST_EXIT
 	test eax, eax
 	mov rax, [rsp + SLOT_VCPU]      ; MOV keeps the flags
-	jz .floor_normal_exit
+	jz .common_exit
 	LOAD_GUEST_GPRS
 	mov rax, [rax + GPR_RAX]
 	jmp .resume
-.floor_normal_exit:
-%endif
+.common_exit:
 	mov rbx, rax
 	DR_GUEST_DR6_OUT rbx
 	DR_GUEST_DR0_3_OUT rbx

@@ -6,8 +6,10 @@
 #include "ept.h"
 #include "vmx_insn.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "core/fast_exit.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -35,18 +37,32 @@ static inline void wbinvd(void)
 	__asm__ volatile("wbinvd" : : : "memory");
 }
 
-void vmx_skip_instruction(struct vcpu *v)
+/* RIP past the exiting instruction and blocking by STI or MOV SS ended,
+ * as the instruction's completion would (the field is written only when
+ * one is set: this runs on most exits). */
+static void advance_rip(void)
 {
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t intr;
 
 	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-		   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void vmx_skip_instruction(struct vcpu *v)
+{
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+
+	advance_rip();
 	/* The single-step trap of the exiting instruction is drvisor's to
 	 * raise (vcpu_emulated_step_trap); one the CPU left pending in the
-	 * VMCS (Bochs does) would be a second. */
-	vmcs_write(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
-	vcpu_emulated_step_trap(v);
+	 * VMCS (Bochs does) would be a second. Only RFLAGS.TF makes one. */
+	if (rflags & RFLAGS_TF)
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
+	vcpu_emulated_step_trap(v, rflags);
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the
@@ -312,25 +328,45 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 	}
 }
 
+/* A CPUID exit emulated and RIP moved past it, without the single-step
+ * bookkeeping of vmx_skip_instruction: the work of the fast path and of
+ * the floor. */
+static void cpuid_resume(struct vcpu *v)
+{
+	vcpu_emulate_cpuid(v);
+	advance_rip();
+}
+
 #ifdef DRVISOR_EXIT_FLOOR
 /* The floor of this design's exit path (CMake DRVISOR_EXIT_FLOOR, core-floor.elf,
  * benchmarks only): called by vmx_entry.asm right after the exit with the
- * guest's GPRs saved. A CPUID exit is emulated (drvisor's leaves included),
- * RIP advanced and STI/MOV-SS blocking ended as vmx_skip_instruction does,
- * with no statistics, no debug-register switch, no monitor poll and no
- * single-step or interrupt bookkeeping. */
+ * guest's GPRs saved, in place of vmx_fast_exit. A CPUID exit is emulated
+ * (drvisor's leaves included) with no statistics, no check of what may be
+ * pending, no debug-register switch and no monitor poll. */
 int vmx_floor_exit(struct vcpu *v)
 {
-	uint64_t intr;
-
 	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID)
 		return 0;
-	vcpu_emulate_cpuid(v);
-	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	cpuid_resume(v);
+	return 1;
+}
+#else
+/* The fast path (core/fast_exit.h), called by vmx_entry.asm right after the
+ * exit with the guest's GPRs saved: a CPUID exit, counted and emulated, when
+ * nothing else is pending. Not when the guest single-steps (its RFLAGS.TF):
+ * the trap is drvisor's to raise (vcpu_emulated_step_trap), and a pending
+ * BS the CPU may have left in the VMCS is cleared by vmx_skip_instruction.
+ * A CPUID exit never interrupts an event delivery (no IDT-vectoring
+ * information, SDM vol. 3C 28.2.4), and VM exit clears the entry's
+ * interruption information (28.2.5): nothing to re-inject. Returns 1
+ * to resume at once, 0 for the common path. */
+int vmx_fast_exit(struct vcpu *v)
+{
+	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID || !fast_exit_ready(v) ||
+	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+		return 0;
+	vcpu_count_exit(v, DV_EXIT_CPUID);
+	cpuid_resume(v);
 	return 1;
 }
 #endif

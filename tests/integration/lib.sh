@@ -71,8 +71,11 @@ dv_require() { # COMMAND...: skip the test when an emulator or tool is missing
 }
 
 # dv_has_line FILE REGEX: true if a line (CR stripped) matches the ERE.
+# grep reads to the end (no -q): stopping at the first match would let tr,
+# still writing a long log, die of SIGPIPE, which pipefail reports as "no
+# such line" (seen: a flaky "no banner" on a 22 KB monitor log).
 dv_has_line() {
-	[[ -f $1 ]] && tr -d '\r' <"$1" | grep -a -q -E -- "$2"
+	[[ -f $1 ]] && tr -d '\r' <"$1" | grep -a -E -- "$2" >/dev/null
 }
 
 # dv_wait_for_line FILE REGEX SECONDS [PID]: wait until the line shows up;
