@@ -4,14 +4,8 @@
 #include "msr.h"
 #include "core/log.h"
 #include "core/string.h"
+#include "arch-x86/cpuid_bits.h"
 
-#define CPUID_FEATURES 1u
-#define CPUID_1_ECX_VMX (1u << 5)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_HV_BASE 0x40000000u
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EXT_ECX_SVM (1u << 2)
-#define CPUID_SVM_FEATURES 0x8000000au
 #define SVM_EDX_NP (1u << 0)
 #define SVM_EDX_LBRV (1u << 1)
 #define SVM_EDX_NRIPS (1u << 3)

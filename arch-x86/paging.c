@@ -8,10 +8,8 @@
 #include "paging.h"
 #include "cpu.h"
 #include "core/memory.h"
+#include "arch-x86/cpuid_bits.h"
 
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EXT_FEATURES_EDX_PDPE1GB (1u << 26)
-#define CPUID_ADDR_SIZES 0x80000008u
 #define ENTRIES 512
 
 static uint64_t host_cr3, host_top;
@@ -58,7 +56,7 @@ static bool fill_pdpt(uint64_t *pdpt, uint64_t base, uint64_t top, bool gib_page
 
 bool paging_init(uint64_t top)
 {
-	bool gib = cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_FEATURES_EDX_PDPE1GB;
+	bool gib = cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_EDX_PDPE1GB;
 	uint64_t max = 1ull << cpu_phys_addr_bits(), pml4, base;
 	int i;
 

@@ -11,6 +11,7 @@
 #include "arch-x86/exception.h"
 #include "arch-x86/paging.h"
 #include <stddef.h>
+#include "arch-x86/cpuid_bits.h"
 
 _Static_assert(offsetof(struct guest_gprs, rcx) == 8 && offsetof(struct guest_gprs, r15) == 112,
 	       "GPR_* in guest_gprs.inc");
@@ -22,16 +23,6 @@ _Static_assert(offsetof(struct vcpu_debug, swap_debugctl) == 124, "DBG_SWAP_DEBU
 _Static_assert(offsetof(struct dr_set, dr6) == 32 && offsetof(struct dr_set, debugctl) == 48,
 	       "DRS_* in debugreg.inc");
 
-#define CPUID_FEATURES 1u
-#define CPUID_1_ECX_VMX (1u << 5)
-#define CPUID_1_ECX_OSXSAVE (1u << 27)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_STRUCT_FEATURES 7u
-#define CPUID_7_ECX_OSPKE (1u << 4)
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EXT_ECX_SVM (1u << 2)
-#define CPUID_SVM_FEATURES 0x8000000au
-#define CPUID_HV_RANGE_END 0x400000ffu
 #define CPL_KERNEL 0
 
 static const char *const exit_names[DV_EXIT_REASON_COUNT] = {

@@ -13,13 +13,13 @@
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "arch-x86/cpuid_bits.h"
 
 #define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
 #define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */
 #define GPR_RSP 4                               /* register numbers, table 28-3 */
 
-/* XCR0 bits (SDM vol. 1 13.3) and the enumeration of the supported ones. */
-#define CPUID_XSAVE_LEAF 0xdu
+/* XCR0 bits (SDM vol. 1 13.3); CPUID leaf 0xD enumerates the supported ones. */
 #define XCR0_X87 (1ull << 0)
 #define XCR0_SSE (1ull << 1)
 #define XCR0_AVX (1ull << 2)

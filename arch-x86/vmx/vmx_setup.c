@@ -14,9 +14,8 @@
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "arch-x86/cpuid_bits.h"
 
-#define CPUID_FEATURES 1u
-#define CPUID_1_ECX_XSAVE (1u << 26)
 #define SEG_ATTR_ACCESS_BYTE 0xffu
 #define SEG_ATTR_FLAGS_SHIFT 8
 
