@@ -43,6 +43,7 @@
 bits 64
 default rel
 
+%include "arch-x86/callee_saved.inc"
 %include "arch-x86/guest_gprs.inc"
 
 %include "arch-x86/debugreg.inc"
@@ -68,12 +69,7 @@ global svm_run_loop.after_vmrun
 section .text
 
 svm_run_loop:
-	push rbp
-	push r15
-	push r14
-	push r13
-	push r12
-	push rbx
+	PUSH_CALLEE_SAVED
 	sub rsp, 40
 	mov [rsp + SLOT_VCPU], rdi
 	mov [rsp + SLOT_GUEST_VMCB], rsi
@@ -137,10 +133,5 @@ svm_run_loop:
 	jnz .enter_guest
 
 	add rsp, 40
-	pop rbx
-	pop r12
-	pop r13
-	pop r14
-	pop r15
-	pop rbp
+	POP_CALLEE_SAVED
 	ret

@@ -38,6 +38,7 @@
 bits 64
 default rel
 
+%include "arch-x86/callee_saved.inc"
 %include "arch-x86/guest_gprs.inc"
 
 %include "arch-x86/debugreg.inc"
@@ -68,12 +69,7 @@ global vmx_run_loop
 section .text
 
 vmx_run_loop:
-	push rbp
-	push r15
-	push r14
-	push r13
-	push r12
-	push rbx
+	PUSH_CALLEE_SAVED
 	sub rsp, FRAME_SIZE
 	mov [rsp + SLOT_VCPU], rdi
 	mov qword [rsp + SLOT_LAUNCHED], 0
@@ -157,10 +153,5 @@ vmx_run_loop:
 
 .out:
 	add rsp, FRAME_SIZE
-	pop rbx
-	pop r12
-	pop r13
-	pop r14
-	pop r15
-	pop rbp
+	POP_CALLEE_SAVED
 	ret
