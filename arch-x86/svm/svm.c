@@ -305,7 +305,7 @@ void svm_prepare_entry(struct vcpu *v)
 	/* Without LBR virtualization the guest's value goes in by hand, and
 	 * only a nonzero one needs to (the host's is 0). */
 	v->dbg.swap_debugctl = !s->lbr_virt && v->dbg.guest.debugctl;
-	waiting = s->stepping || svm_forward_irq(vm, s->forward_irqs);
+	waiting = v->step_armed || svm_forward_irq(vm, s->forward_irqs);
 	fast_exit_arm(v, !waiting);
 }
 
@@ -379,19 +379,20 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_
 }
 
 /* Monitor-owned stepping without a monitor trap flag: the guest runs with
- * TF set and its #DB intercepted; svm_step_db hides both again. */
+ * TF set and its #DB intercepted; svm_step_db hides both again.
+ * v->step_armed is still the previous state here (core/run_control.c sets
+ * it after the call). */
 static void svm_set_single_step(struct vcpu *v, bool on)
 {
 	struct svm_vcpu *s = v->vendor;
 	struct vmcb *vm = s->vmcb;
 
-	if (on && !s->stepping) {
+	if (on && !v->step_armed) {
 		v->step_tf_ours = !(vm->save.rflags & RFLAGS_TF);
 		s->step_dr6 = vm->save.dr6;
-	} else if (!on && s->stepping && v->step_tf_ours) {
+	} else if (!on && v->step_armed && v->step_tf_ours) {
 		vm->save.rflags &= ~RFLAGS_TF;
 	}
-	s->stepping = on;
 	if (!on)
 		v->step_tf_ours = false;
 	if (on)

@@ -16,7 +16,6 @@ struct svm_vcpu {
 	bool lbr_virt;               /* the VMCB carries IA32_DEBUGCTL */
 	bool forward_irqs;           /* interrupts exit and are handed on (svm_forward_irq) */
 	bool pass_irqs;              /* or exit, then go straight in (svm_pass_irq) */
-	bool stepping;               /* monitor-owned single-step armed */
 	uint64_t step_dr6;           /* the guest's DR6 before the step */
 };
 

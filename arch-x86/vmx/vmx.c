@@ -207,7 +207,7 @@ void vmx_prepare_entry(struct vcpu *v)
 	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
 
 	uint32_t proc = x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
-			(x->stepping && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0);
+			(v->step_armed && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0);
 
 	/* VMCS writes only on a change: this runs before every entry. */
 	if (proc != x->proc_now)
@@ -224,16 +224,17 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_
 
 /* Monitor-owned stepping: the monitor trap flag where the CPU has it
  * (SDM vol. 3C 26.5.2); otherwise TF with #DB exiting, hidden again by
- * vmx_step_db. */
+ * vmx_step_db. v->step_armed is still the previous state here (core/
+ * run_control.c sets it after the call). */
 static void vmx_set_single_step(struct vcpu *v, bool on)
 {
 	struct vmx_vcpu *x = v->vendor;
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
 
 	if (!x->ctl.monitor_trap_flag) {
-		if (on && !x->stepping)
+		if (on && !v->step_armed)
 			v->step_tf_ours = !(rflags & RFLAGS_TF);
-		else if (!on && x->stepping && v->step_tf_ours)
+		else if (!on && v->step_armed && v->step_tf_ours)
 			vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~RFLAGS_TF);
 		if (on)
 			vmcs_write(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_TF);
@@ -241,7 +242,6 @@ static void vmx_set_single_step(struct vcpu *v, bool on)
 	}
 	if (!on)
 		v->step_tf_ours = false;
-	x->stepping = on;
 }
 
 void vmx_step_db(struct vcpu *v)

@@ -26,7 +26,6 @@ struct vmx_vcpu {
 	 * own exactly the bits these constrain. */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t cr0_before, cr4_before;   /* the host's, put back by vmx_disable */
-	bool stepping;               /* monitor-owned single-step armed */
 	uint32_t proc_now;           /* the VMCS's primary processor-based controls */
 	uint64_t debugctl_now;       /* the VMCS's guest IA32_DEBUGCTL */
 };
