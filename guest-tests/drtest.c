@@ -391,23 +391,11 @@ static int try_wrmsr(uint32_t msr, uint64_t v, struct trap_info *t)
 }
 
 /* ---- hypercalls (only under drvisor; guarded by guest_try anyway) ---- */
-struct call {
-	uint64_t nr, rbx, rcx, rdx, rax;
-	struct hv_regs out;
-};
-
-static void do_call(void *arg)
-{
-	struct call *c = arg;
-
-	c->rax = hv_call(c->nr, c->rbx, c->rcx, c->rdx, &c->out);
-}
-
-static int hcall(struct call *c)
+static int hcall(struct hv_call_args *c)
 {
 	struct trap_info t;
 
-	if (!guest_try(do_call, c, &t))
+	if (!guest_try(hv_call_try, c, &t))
 		return 1;
 	c->rax = ~0ull;
 	FAIL("exception: expected none got %s at %#lx (hypercall %#lx)", trap_name(t.vector), t.rip,
@@ -417,7 +405,7 @@ static int hcall(struct call *c)
 
 static uint64_t exit_count(enum dv_exit_reason r)
 {
-	struct call c = { .nr = DV_HC_GET_EXIT_COUNT, .rbx = r };
+	struct hv_call_args c = { .nr = DV_HC_GET_EXIT_COUNT, .rbx = r };
 
 	if (!under || !hcall(&c) || c.rax != DV_HC_OK)
 		return 0;
@@ -1129,9 +1117,9 @@ static void case_persist(void)
 /* ======================= 10: isolation ======================= */
 static volatile uint64_t gvar[4][8] __attribute__((aligned(64)));
 
-static int host_watch(uint64_t op, uint64_t count, struct call *c)
+static int host_watch(uint64_t op, uint64_t count, struct hv_call_args *c)
 {
-	*c = (struct call){ .nr = DV_HC_HOST_WATCH, .rbx = op, .rcx = count };
+	*c = (struct hv_call_args){ .nr = DV_HC_HOST_WATCH, .rbx = op, .rcx = count };
 	if (!hcall(c))
 		return 0;
 	return eq("status", c->rax, DV_HC_OK, "DV_HC_HOST_WATCH %lu", op);
@@ -1147,7 +1135,7 @@ static void iso_check_regs(const uint64_t *dr, uint64_t dr6, uint64_t dr7, const
 
 static void case_isolation(void)
 {
-	struct call q, c;
+	struct hv_call_args q, c;
 	uint64_t hits0, hdr7, haddr, dr[4], dr6, dr7, rip;
 	unsigned i;
 
@@ -1155,7 +1143,7 @@ static void case_isolation(void)
 		c_skip = "running natively (the host watchpoint is drvisor's)";
 		return;
 	}
-	q = (struct call){ .nr = DV_HC_HOST_WATCH, .rbx = DV_HOST_WATCH_QUERY };
+	q = (struct hv_call_args){ .nr = DV_HC_HOST_WATCH, .rbx = DV_HOST_WATCH_QUERY };
 	if (!hcall(&q))
 		return;
 	if (q.rax == DV_HC_ERR_PERM) {
@@ -1197,7 +1185,7 @@ static void case_isolation(void)
 
 	/* The host reads a watched guest variable: no #DB anywhere. */
 	for (i = 0; i < 10; i++) {
-		c = (struct call){ .nr = DV_HC_READ_GUEST, .rbx = addr_of(&gvar[1][0]) };
+		c = (struct hv_call_args){ .nr = DV_HC_READ_GUEST, .rbx = addr_of(&gvar[1][0]) };
 		if (!hcall(&c) || !eq("status", c.rax, DV_HC_OK, "DV_HC_READ_GUEST"))
 			break;
 		eq("rbx", c.out.rbx, 0x1122334455667701ull, "DV_HC_READ_GUEST of a watched variable");
@@ -1442,7 +1430,7 @@ static void cpu_features(void)
  * (image in RDI, system table in RSI), while EFIAPI here means ms_abi. */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	struct call c;
+	struct hv_call_args c;
 
 	serial_init();
 	trap_install();
@@ -1464,11 +1452,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		run_case(&cases[i]);
 
 	if (under) {
-		c = (struct call){ .nr = DV_HC_HOST_WATCH, .rbx = DV_HOST_WATCH_QUERY };
+		c = (struct hv_call_args){ .nr = DV_HC_HOST_WATCH, .rbx = DV_HOST_WATCH_QUERY };
 		if (hcall(&c) && c.rax == DV_HC_OK)
 			guest_printf("# host watch at the end: hits %lu, host dr7 %#lx, address %#lx\n",
 				     c.out.rbx, c.out.rcx, c.out.rdx);
-		c = (struct call){ .nr = DV_HC_REPORT_STATS };
+		c = (struct hv_call_args){ .nr = DV_HC_REPORT_STATS };
 		hcall(&c);
 		guest_printf("# drtest: caused cpuid=%lu hypercall=%lu\n", hv_counts()->cpuid,
 			     hv_counts()->hypercall);

@@ -26,24 +26,11 @@
 #define NATIVE "running natively"
 #define CPUID_SPIN 10 /* CPUIDs between the two exit-count reads */
 
-struct call {
-	uint64_t nr, rbx, rcx, rdx;
-	uint64_t rax;
-	struct hv_regs out;
-};
-
-static void do_call(void *arg)
-{
-	struct call *c = arg;
-
-	c->rax = hv_call(c->nr, c->rbx, c->rcx, c->rdx, &c->out);
-}
-
 /* A hypercall that cannot take the test down: a #UD (no hypervisor
  * answering) is reported as a failure of the case instead. */
-static int safe_call(struct call *c, struct trap_info *t)
+static int safe_call(struct hv_call_args *c, struct trap_info *t)
 {
-	return !guest_try(do_call, c, t);
+	return !guest_try(hv_call_try, c, t);
 }
 
 static const char *half_name(uint32_t half)
@@ -59,7 +46,7 @@ static uint32_t expected_half(enum hv_vendor v)
 /* Reads drvisor's count of one exit reason; ~0 when the call fails. */
 static uint64_t exit_count(enum dv_exit_reason r)
 {
-	struct call c = { .nr = DV_HC_GET_EXIT_COUNT, .rbx = r };
+	struct hv_call_args c = { .nr = DV_HC_GET_EXIT_COUNT, .rbx = r };
 	struct trap_info t;
 
 	if (!safe_call(&c, &t) || c.rax != DV_HC_OK)
@@ -72,7 +59,7 @@ static void check_exit_counts(void)
 {
 	uint64_t cpuid0, cpuid1, hc0, hc1, my_cpuid0, my_hc0;
 	unsigned i;
-	struct call ping = { .nr = DV_HC_PING };
+	struct hv_call_args ping = { .nr = DV_HC_PING };
 	struct trap_info t;
 	uint64_t flags;
 
@@ -111,7 +98,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	struct hv_info hv;
 	struct hv_cpuid_regs base;
-	struct call ping = { .nr = DV_HC_PING };
+	struct hv_call_args ping = { .nr = DV_HC_PING };
 	struct trap_info t;
 	int under, ping_ok = 0;
 
@@ -166,7 +153,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 
 	if (under) {
-		struct call stats = { .nr = DV_HC_REPORT_STATS };
+		struct hv_call_args stats = { .nr = DV_HC_REPORT_STATS };
 
 		safe_call(&stats, &t);
 		guest_printf("hello: caused cpuid=%lu hypercall=%lu\n", hv_counts()->cpuid,

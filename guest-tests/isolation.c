@@ -286,23 +286,11 @@ static void check_cpuid_osxsave(const struct tcase *c)
 			     off, on);
 }
 
-struct call {
-	uint64_t nr, rbx, rcx, rdx, rax;
-	struct hv_regs out;
-};
-
-static void do_call(void *arg)
-{
-	struct call *c = arg;
-
-	c->rax = hv_call(c->nr, c->rbx, c->rcx, c->rdx, &c->out);
-}
-
 static void check_unknown_hypercall(const struct tcase *c)
 {
-	struct call k = { .nr = UNKNOWN_HYPERCALL, .rbx = 0x1111, .rcx = 0x2222, .rdx = 0x3333 };
+	struct hv_call_args k = { .nr = UNKNOWN_HYPERCALL, .rbx = 0x1111, .rcx = 0x2222, .rdx = 0x3333 };
 	struct trap_info t;
-	int faulted = guest_try(do_call, &k, &t);
+	int faulted = guest_try(hv_call_try, &k, &t);
 
 	if (!tap_ok(!faulted && k.rax == DV_HC_ERR_UNKNOWN && k.out.rbx == 0x1111 &&
 			    k.out.rcx == 0x2222 && k.out.rdx == 0x3333,
@@ -320,9 +308,9 @@ static void check_layout(const struct tcase *c)
 
 static void check_ping(const struct tcase *c)
 {
-	struct call p = { .nr = DV_HC_PING };
+	struct hv_call_args p = { .nr = DV_HC_PING };
 	struct trap_info t;
-	int faulted = guest_try(do_call, &p, &t);
+	int faulted = guest_try(hv_call_try, &p, &t);
 
 	if (!tap_ok(!faulted && p.rax == DV_HC_OK && p.out.rbx == DV_HC_PING_MAGIC, "%s", c->name))
 		guest_printf("# %s: rax %#lx rbx %#lx\n", faulted ? trap_name(t.vector) : "returned",
@@ -525,11 +513,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	op_insb.buf = (uint64_t)(uintptr_t)ins_buf;
 
 	if (under) {
-		struct call layout = { .nr = DV_HC_GET_LAYOUT };
+		struct hv_call_args layout = { .nr = DV_HC_GET_LAYOUT };
 		struct msr_op efer = { .msr = MSR_EFER };
 		struct trap_info t;
 
-		if (!guest_try(do_call, &layout, &t) && layout.rax == DV_HC_OK) {
+		if (!guest_try(hv_call_try, &layout, &t) && layout.rax == DV_HC_OK) {
 			hv_base = layout.out.rbx;
 			hv_size = layout.out.rcx;
 			hv_first = hv_base;
@@ -565,10 +553,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 
 	if (under) {
-		struct call stats = { .nr = DV_HC_REPORT_STATS };
+		struct hv_call_args stats = { .nr = DV_HC_REPORT_STATS };
 		struct trap_info t;
 
-		guest_try(do_call, &stats, &t);
+		guest_try(hv_call_try, &stats, &t);
 	}
 	guest_exit(tap_failures() ? 1 : 0);
 }

@@ -106,6 +106,14 @@ const char *hv_vendor_name(enum hv_vendor v);
  * returned RBX/RCX/RDX in *out (may be NULL). Raises #UD where no hypervisor
  * answers it: call it under guest_try() unless drvisor was detected. */
 uint64_t hv_call(uint64_t nr, uint64_t rbx, uint64_t rcx, uint64_t rdx, struct hv_regs *out);
+/* A hypercall's operands and results, for guest_try(hv_call_try, &args, ...)
+ * where the hypercall may raise #UD. */
+struct hv_call_args {
+	uint64_t nr, rbx, rcx, rdx;  /* in */
+	uint64_t rax;                /* out: hv_call's return */
+	struct hv_regs out;          /* out: RBX/RCX/RDX */
+};
+void hv_call_try(void *args);
 const struct hv_counts *hv_counts(void);
 
 /* trap.c + trap_entry.asm: our own IDT and a "try" mechanism.

@@ -95,6 +95,13 @@ uint64_t hv_call(uint64_t nr, uint64_t rbx, uint64_t rcx, uint64_t rdx, struct h
 	return rax;
 }
 
+void hv_call_try(void *args)
+{
+	struct hv_call_args *c = args;
+
+	c->rax = hv_call(c->nr, c->rbx, c->rcx, c->rdx, &c->out);
+}
+
 const struct hv_counts *hv_counts(void)
 {
 	return &counts;
