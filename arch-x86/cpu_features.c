@@ -1,10 +1,10 @@
 /* Reading and printing the CPU's virtualization features. */
 #include "cpu_features.h"
 #include "cpu.h"
+#include "cpuid_bits.h"
 #include "msr.h"
 #include "core/log.h"
 #include "core/string.h"
-#include "arch-x86/cpuid_bits.h"
 
 #define SVM_EDX_NP (1u << 0)
 #define SVM_EDX_LBRV (1u << 1)

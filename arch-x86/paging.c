@@ -7,8 +7,8 @@
  */
 #include "paging.h"
 #include "cpu.h"
+#include "cpuid_bits.h"
 #include "core/memory.h"
-#include "arch-x86/cpuid_bits.h"
 
 #define ENTRIES 512
 

@@ -6,12 +6,12 @@
 #include "memory.h"
 #include "monitor_target.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/cpuid_bits.h"
 #include "arch-x86/cr.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/paging.h"
 #include <stddef.h>
-#include "arch-x86/cpuid_bits.h"
 
 _Static_assert(offsetof(struct guest_gprs, rcx) == 8 && offsetof(struct guest_gprs, r15) == 112,
 	       "GPR_* in guest_gprs.inc");

@@ -141,20 +141,16 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 {
 	struct vmcb_control *c = &s->vmcb->control;
 
-	/* Physical interrupts exit (masked by the host's IF, which the VMRUN
-	 * loop sets, not by the guest's: V_INTR_MASKING) so that a guest
-	 * spinning with interrupts off still lets the monitor in; the host
-	 * then hands each one on as a virtual interrupt (svm_forward_irq). */
+	/* Physical interrupts exit, so that the monitor is served while the
+	 * guest runs. Forwarded (svm_forward_irq), they are masked by the
+	 * host's IF, which the VMRUN loop sets, not by the guest's
+	 * (V_INTR_MASKING): a guest spinning with interrupts off still exits.
+	 * Passed (svm_pass_irq), the guest's IF masks them, so an INTR exit
+	 * comes exactly when the guest would take one. */
 	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
-			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN;
-	if (s->forward_irqs) {
-		c->intercept_misc1 |= SVM_INTERCEPT_INTR;
+			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INTR;
+	if (s->forward_irqs)
 		c->vintr = SVM_VINTR_MASKING;
-	}
-	/* Without V_INTR_MASKING the guest's IF masks physical interrupts, so
-	 * an INTR exit comes exactly when the guest would take one. */
-	if (s->pass_irqs)
-		c->intercept_misc1 |= SVM_INTERCEPT_INTR;
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1); the rest of
 	 * the SVM instructions too: the guest gets #UD, there is no nesting. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -230,7 +226,6 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	s->nrip_save = boot_cpu_features.nrip_save;
 	s->lbr_virt = boot_cpu_features.lbr_virt;
 	s->forward_irqs = !qemu_tcg_virq_bug();
-	s->pass_irqs = !s->forward_irqs;
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
 	v->vendor = s;

@@ -14,8 +14,9 @@ struct svm_vcpu {
 	uint8_t *msrpm;              /* MSR permission map, SVM_MSRPM_PAGES */
 	bool nrip_save;              /* the CPU reports next RIP on exits */
 	bool lbr_virt;               /* the VMCB carries IA32_DEBUGCTL */
-	bool forward_irqs;           /* interrupts exit and are handed on (svm_forward_irq) */
-	bool pass_irqs;              /* or exit, then go straight in (svm_pass_irq) */
+	bool forward_irqs;           /* interrupts exit and the host hands them on
+	                              * (svm_forward_irq); else they exit, then go
+	                              * straight in (svm_pass_irq) */
 	uint64_t step_dr6;           /* the guest's DR6 before the step */
 };
 
@@ -35,7 +36,7 @@ int svm_floor_exit(struct vcpu *v);
 int svm_fast_exit(struct vcpu *v);
 #endif
 
-/* Interrupt pass-through with an exit per interrupt (pass_irqs): after an
+/* Interrupt pass-through with an exit per interrupt (!forward_irqs): after an
  * INTR exit the next VMRUN lets the interrupt reach the guest directly; the
  * guest's IRET from its handler exits, and interrupts exit again. */
 void svm_pass_irq(struct vcpu *v);

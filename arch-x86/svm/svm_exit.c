@@ -162,10 +162,10 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 
 	switch (code) {
 	case SVM_EXIT_INTR:
-		if (s->pass_irqs)
-			pass_interrupt(v);
-		else
+		if (s->forward_irqs)
 			take_interrupts(v);
+		else
+			pass_interrupt(v);
 		break;
 	case SVM_EXIT_IRET:
 		/* Only intercepted in pass mode, once per passed interrupt;

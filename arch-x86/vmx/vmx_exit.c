@@ -6,6 +6,7 @@
 #include "ept.h"
 #include "vmx_insn.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/cpuid_bits.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
@@ -13,7 +14,6 @@
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
-#include "arch-x86/cpuid_bits.h"
 
 #define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
 #define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */

@@ -6,6 +6,7 @@
 #include "vmx.h"
 #include "vmx_insn.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/cpuid_bits.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/gdt.h"
 #include "arch-x86/msr.h"
@@ -14,7 +15,6 @@
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
-#include "arch-x86/cpuid_bits.h"
 
 #define SEG_ATTR_ACCESS_BYTE 0xffu
 #define SEG_ATTR_FLAGS_SHIFT 8
