@@ -31,6 +31,15 @@ dv_run_dir() {
 	echo "$d"
 }
 
+# dv_socket_path RUN_DIR: where a test's monitor socket goes, printed:
+# RUN_DIR/com2.sock, or a temporary name where that path would not fit a
+# UNIX socket address (sun_path, 108 bytes).
+dv_socket_path() {
+	local s=$1/com2.sock
+	((${#s} <= 100)) || s=$(mktemp -u "${TMPDIR:-/tmp}/dv-com2.XXXXXX.sock")
+	echo "$s"
+}
+
 dv_log_tail() { # FILE...
 	local f
 	for f in "$@"; do

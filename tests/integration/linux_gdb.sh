@@ -93,30 +93,11 @@ else
 fi
 cp "$linux/vmlinuz.efi" "$linux/initrd.img" "$esp/linux/"
 
-sock=$rd/com2.sock
-((${#sock} <= 100)) || sock=$(mktemp -u "${TMPDIR:-/tmp}/dv-linux.XXXXXX.sock")
+sock=""
+[[ $mode == drvisor ]] && sock=$(dv_socket_path "$rd")
 start=$SECONDS
-: >"$com1"
-case $platform in
-qemu)
-	com2_spec=file:$rd/com2.log
-	[[ $mode == drvisor ]] && com2_spec=socket:$sock
-	setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$run_timeout" --no-reboot \
-		--com1 "file:$com1" --com2 "$com2_spec" --esp "$esp" \
-		</dev/null >"$rd/runner.log" 2>&1 &
-	;;
-bochs-*)
-	model=corei7_skylake_x
-	[[ $platform == bochs-svm ]] && model=ryzen
-	sock_args=()
-	[[ $mode == drvisor ]] && sock_args=(--com2-socket "$sock")
-	setsid "$DV_TOOLS/run-bochs" --run-dir "$rd" --timeout "$run_timeout" --esp "$esp" \
-		--model "$model" --com1 "$com1" --com2 "$rd/com2.log" "${sock_args[@]}" \
-		</dev/null >"$rd/runner.log" 2>&1 &
-	;;
-esac
-emu=$!
-trap 'kill -- -$emu 2>/dev/null || true' EXIT
+dv_start "$platform" "$rd" "$run_timeout" "$esp" "$sock"
+emu=$DV_EMU_PID
 logs=("$com1" "$rd/runner.log")
 
 # The drvisor run's sampling: DR0-3/DR6/DR7 as often as the monitor answers,

@@ -102,11 +102,7 @@ MAGIC_F=0x00006d6f6e740f01
 GUEST_DR7=0x0000000000d00404
 WATCH_DR7=0x00000000000d0401
 
-# A UNIX socket path must fit sun_path (108 bytes).
-sock=$rd/com2.sock
-if ((${#sock} > 100)); then
-	sock=$(mktemp -u "${TMPDIR:-/tmp}/dv-mon.XXXXXX.sock")
-fi
+sock=$(dv_socket_path "$rd")
 
 com1=$rd/com1.log
 com2=$rd/com2.log
@@ -122,22 +118,9 @@ next_args=""
 	--guest montest >/dev/null
 
 start=$SECONDS
-case $platform in
-qemu)
-	setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$run_timeout" --no-reboot \
-		--com1 "file:$com1" --com2 "socket:$sock" --esp "$rd/esp" \
-		</dev/null >"$rd/runner.log" 2>&1 &
-	;;
-bochs-vmx)
-	setsid "$DV_TOOLS/run-bochs" --run-dir "$rd" --timeout "$run_timeout" --esp "$rd/esp" \
-		--model corei7_skylake_x --com1 "$com1" --com2 "$com2" --com2-socket "$sock" \
-		</dev/null >"$rd/runner.log" 2>&1 &
-	logs+=("$com2")
-	;;
-esac
-emu=$!
-# shellcheck disable=SC2064
-trap "kill -- -$emu 2>/dev/null || true" EXIT
+dv_start "$platform" "$rd" "$run_timeout" "$rd/esp" "$sock"
+[[ $platform == bochs-vmx ]] && logs+=("$com2")
+emu=$DV_EMU_PID
 
 # ---- talking to the monitor ------------------------------------------------
 

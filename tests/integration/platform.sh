@@ -32,6 +32,44 @@ dv_platform_features() {
 	esac
 }
 
+# dv_platform_model PLATFORM: the Bochs CPU model of a Bochs platform.
+dv_platform_model() {
+	case $1 in
+	bochs-vmx) echo corei7_skylake_x ;;
+	bochs-svm) echo ryzen ;;
+	*) dv_fail "platform '$1' is not a Bochs one" ;;
+	esac
+}
+
+# dv_start PLATFORM RUN_DIR TIMEOUT ESP_DIR [SOCKET]: boot ESP_DIR in the
+# background, in a session of its own so that the emulator and its helpers
+# can be killed together (an EXIT trap does so), for tests that talk to
+# drvisor's monitor while the guest runs. COM1 goes to RUN_DIR/com1.log;
+# COM2 (the monitor) to RUN_DIR/com2.log, or with SOCKET on that UNIX socket
+# (Bochs: through run-bochs's bridge, which logs it to com2.log too). Sets
+# DV_EMU_PID; the runner's status is wait's.
+dv_start() {
+	local platform=$1 rd=$2 t=$3 esp=$4 sock=${5:-} com2
+	case $platform in
+	qemu)
+		com2=file:$rd/com2.log
+		[[ -z $sock ]] || com2=socket:$sock
+		setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$t" --no-reboot \
+			--com1 "file:$rd/com1.log" --com2 "$com2" --esp "$esp" \
+			</dev/null >"$rd/runner.log" 2>&1 &
+		;;
+	bochs-vmx | bochs-svm)
+		setsid "$DV_TOOLS/run-bochs" --run-dir "$rd" --timeout "$t" --esp "$esp" \
+			--model "$(dv_platform_model "$platform")" --com1 "$rd/com1.log" \
+			--com2 "$rd/com2.log" ${sock:+--com2-socket "$sock"} \
+			</dev/null >"$rd/runner.log" 2>&1 &
+		;;
+	*) dv_fail "unknown platform '$platform'" ;;
+	esac
+	DV_EMU_PID=$!
+	trap 'kill -- -"$DV_EMU_PID" 2>/dev/null || true' EXIT
+}
+
 # dv_boot PLATFORM RUN_DIR TIMEOUT ESP_DIR: boot ESP_DIR on PLATFORM with
 # COM1/COM2 logs in RUN_DIR; returns 0 when the guest ended the machine
 # through its exit port, else the runner's status.
@@ -46,9 +84,7 @@ dv_boot() {
 		;;
 	bochs-vmx | bochs-svm)
 		dv_require bochs-bin
-		local model=corei7_skylake_x
-		[[ $platform == bochs-svm ]] && model=ryzen
-		dv_bochs "$rd" "$t" --esp "$esp" --model "$model" || st=$?
+		dv_bochs "$rd" "$t" --esp "$esp" --model "$(dv_platform_model "$platform")" || st=$?
 		;;
 	*) dv_fail "unknown platform '$platform'" ;;
 	esac
