@@ -23,8 +23,9 @@ USAGE
 
 PACKAGES=(
 	cmake make clang lld llvm binutils nasm gnu-efi
+	libclang-rt-14-dev
 	qemu-system-x86 ovmf
-	bochs bochsbios vgabios
+	bochs bochs-term bochsbios vgabios
 	mtools dosfstools gdisk
 	libcmocka-dev gdb git python3 coreutils util-linux
 	gnuplot-nox
