@@ -30,6 +30,7 @@ PACKAGES=(
 	libcmocka-dev gdb git python3 coreutils util-linux
 	gnuplot-nox
 	cpio gzip libc6-dev
+	debootstrap strace
 )
 
 check_only=0

@@ -72,10 +72,15 @@ dv_pass() {
 	exit 0
 }
 
-dv_require() { # COMMAND...: skip the test when an emulator or tool is missing
+# dv_require COMMAND...: skip the test when an emulator or tool is missing;
+# under CI (CI=true) fail instead: there tools/deps.sh has run, so a missing
+# tool is a missing line in its list, which a skip would hide.
+dv_require() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || dv_skip "$c is not installed (tools/deps.sh)"
+		command -v "$c" >/dev/null 2>&1 && continue
+		[[ ${CI:-} == true ]] && dv_fail "$c is not installed, though tools/deps.sh ran (CI=true)"
+		dv_skip "$c is not installed (tools/deps.sh)"
 	done
 }
 

@@ -1,0 +1,85 @@
+# tools/fresh-check's diagnosis (sourced, not run): which package is missing?
+#
+# Why: when a step fails in the clean root, its log says what broke ("display
+# library 'term' not available", "cannot link -fsanitize=fuzzer") but not
+# which package brings the missing piece. The step ran under strace (failed
+# file system calls only); a file it looked for in vain that this machine
+# has, owned by a package the root lacks, names the line tools/deps.sh is
+# missing. Unit-tested by tests/unit/fresh_check_diag_test.sh, which replaces
+# the two root queries below with stubs.
+
+# fresh_diag_paths STRACE_LOG: the absolute paths whose lookup failed with
+# ENOENT, once each.
+fresh_diag_paths() {
+	sed -nE 's/^[0-9]+ +[a-z0-9_]+\((AT_FDCWD, )?"(\/[^"]*)".* = -1 ENOENT .*/\2/p' "$1" | sort -u
+}
+
+# fresh_diag_root_missing ROOT PATH...: those PATHs that do not exist in ROOT
+# (resolved inside it, so that its absolute symlinks point into it).
+fresh_diag_root_missing() {
+	local root=$1
+	shift
+	(($#)) || return 0
+	chroot "$root" /bin/bash -c 'for p; do [[ -e $p ]] || echo "$p"; done' _ "$@"
+}
+
+# fresh_diag_root_installed ROOT PKG...: those PKGs that ROOT has installed.
+fresh_diag_root_installed() {
+	local root=$1
+	shift
+	(($#)) || return 0
+	chroot "$root" dpkg-query -W -f '${Package} ${db:Status-Status}\n' "$@" 2>/dev/null |
+		awk '$2 == "installed" { print $1 }'
+}
+
+# fresh_diag_host_owner PATH: the package of this machine that owns PATH
+# (also under its other name across the /usr merge), or nothing.
+fresh_diag_host_owner() {
+	local p=$1 alt out
+	case $p in
+	/usr/*) alt=${p#/usr} ;;
+	*) alt=/usr$p ;;
+	esac
+	out=$(dpkg-query -S "$p" 2>/dev/null || dpkg-query -S "$alt" 2>/dev/null || true)
+	# "pkg[:arch][, pkg2...]: path"; diversions are no owners.
+	printf '%s\n' "$out" | grep -v '^diversion ' | head -n 1 | sed -E 's/: .*//; s/, .*//; s/:[a-z0-9]+$//'
+}
+
+# fresh_diag_missing STRACE_LOG ROOT: "PKG PATH" for each package this machine
+# has and ROOT lacks whose file the traced step looked for (one example path).
+fresh_diag_missing() {
+	local log=$1 root=$2 p pkg
+	local -a here=() lacking=()
+	local -A example=()
+	while IFS= read -r p; do
+		[[ -e $p ]] && here+=("$p")
+	done < <(fresh_diag_paths "$log")
+	((${#here[@]})) || return 0
+	mapfile -t lacking < <(fresh_diag_root_missing "$root" "${here[@]}")
+	for p in "${lacking[@]}"; do
+		pkg=$(fresh_diag_host_owner "$p")
+		[[ -n $pkg && -z ${example[$pkg]:-} ]] && example[$pkg]=$p
+	done
+	((${#example[@]})) || return 0
+	local -A installed=()
+	while IFS= read -r pkg; do installed[$pkg]=1; done \
+		< <(fresh_diag_root_installed "$root" "${!example[@]}")
+	for pkg in "${!example[@]}"; do
+		[[ -n ${installed[$pkg]:-} ]] || echo "$pkg ${example[$pkg]}"
+	done | sort
+}
+
+# fresh_diag_report STRACE_LOG ROOT: the diagnosis, for a person.
+fresh_diag_report() {
+	local found
+	found=$(fresh_diag_missing "$1" "$2")
+	if [[ -z $found ]]; then
+		echo "fresh-check: the trace names no package that this machine has and the root lacks; read the log"
+		return 0
+	fi
+	echo "fresh-check: the failed step looked for files of packages this machine has and the clean root lacks:"
+	printf '%s\n' "$found" | while read -r pkg path; do
+		echo "fresh-check:   missing package: $pkg (it has $path)"
+	done
+	echo "fresh-check: add them to PACKAGES in tools/deps.sh"
+}
