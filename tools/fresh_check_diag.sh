@@ -5,13 +5,42 @@
 # which package brings the missing piece. The step ran under strace (failed
 # file system calls only); a file it looked for in vain that this machine
 # has, owned by a package the root lacks, names the line tools/deps.sh is
-# missing. Unit-tested by tests/unit/fresh_check_diag_test.sh, which replaces
+# missing; so do the files of a directory it listed (Bochs finds its display
+# plugins by reading its plugin directory, so a missing one is no failed
+# lookup). Unit-tested by tests/unit/fresh_check_diag_test.sh, which replaces
 # the two root queries below with stubs.
 
 # fresh_diag_paths STRACE_LOG: the absolute paths whose lookup failed with
 # ENOENT, once each.
 fresh_diag_paths() {
 	sed -nE 's/^[0-9]+ +[a-z0-9_]+\((AT_FDCWD, )?"(\/[^"]*)".* = -1 ENOENT .*/\2/p' "$1" | sort -u
+}
+
+# fresh_diag_dirs STRACE_LOG: the absolute directories the step listed (opened
+# as directories to read them: how a program finds its plugins), once each.
+fresh_diag_dirs() {
+	sed -nE '/O_PATH/d; s/^[0-9]+ +openat\(AT_FDCWD, "(\/[^"]*)", [^)]*O_DIRECTORY[^)]*\) = [0-9]+$/\1/p' "$1" |
+		sort -u
+}
+
+# fresh_diag_looked_for STRACE_LOG: the paths of this machine that the step
+# looked for: those it missed, and the files in the small directories it
+# listed (a plugin directory; a system directory with hundreds of entries
+# says nothing). Locale data is left out: every program asks for it, and
+# the tests run with LANG=C.UTF-8.
+FRESH_DIAG_DIR_MAX=200
+fresh_diag_looked_for() {
+	local p
+	{
+		fresh_diag_paths "$1"
+		while IFS= read -r p; do
+			[[ -d $p ]] || continue
+			(($(find "$p" -mindepth 1 -maxdepth 1 | wc -l) <= FRESH_DIAG_DIR_MAX)) || continue
+			find "$p" -mindepth 1 -maxdepth 1 -type f
+		done < <(fresh_diag_dirs "$1")
+	} | grep -Ev '^/usr/(share|lib)/locale/' | sort -u | while IFS= read -r p; do
+		[[ -e $p ]] && printf '%s\n' "$p"
+	done
 }
 
 # fresh_diag_root_missing ROOT PATH...: those PATHs that do not exist in ROOT
@@ -51,9 +80,7 @@ fresh_diag_missing() {
 	local log=$1 root=$2 p pkg
 	local -a here=() lacking=()
 	local -A example=()
-	while IFS= read -r p; do
-		[[ -e $p ]] && here+=("$p")
-	done < <(fresh_diag_paths "$log")
+	mapfile -t here < <(fresh_diag_looked_for "$log")
 	((${#here[@]})) || return 0
 	mapfile -t lacking < <(fresh_diag_root_missing "$root" "${here[@]}")
 	for p in "${lacking[@]}"; do

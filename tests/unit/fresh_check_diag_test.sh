@@ -41,6 +41,15 @@ cat >"$tmp/trace" <<EOF
 4245 openat(AT_FDCWD, "/nonexistent/anywhere.so", O_RDONLY) = -1 ENOENT (No such file or directory)
 EOF
 
+# A program that finds its plugins by reading their directory (Bochs): no
+# failed lookup, only the directory read, successfully, in a full trace.
+cat >"$tmp/dirtrace" <<EOF
+4250 openat(AT_FDCWD, "/usr/lib/locale/C.utf8/LC_CTYPE", O_RDONLY|O_CLOEXEC) = 3
+4250 openat(AT_FDCWD, "$(dirname "$term_so")", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3
+4250 openat(AT_FDCWD, "/usr/lib", O_RDONLY|O_PATH|O_DIRECTORY) = 4
+4250 openat(AT_FDCWD, "/usr/share/locale/locale.alias", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
+EOF
+
 # The stubbed root: lacks exactly the files of the packages in $root_lacks.
 fresh_diag_root_missing() {
 	shift
@@ -72,6 +81,11 @@ root_lacks="bochs-term libclang-rt-14-dev"
 check "a root without both: both named" \
 	"$(printf '%s\n' "bochs-term $term_so" "libclang-rt-14-dev $rt_lib" | sort)" \
 	"$(fresh_diag_missing "$tmp/trace" /unused)"
+check "dirs: directories read, not O_PATH opens" "$(dirname "$term_so")" "$(fresh_diag_dirs "$tmp/dirtrace")"
+check "a plugin directory read: its missing plugin's package named" \
+	"bochs-term $term_so" "$(fresh_diag_missing "$tmp/dirtrace" /unused)"
+root_lacks="bochs-term locales"
+check "locale data lookups name nothing" "bochs-term $term_so" "$(fresh_diag_missing "$tmp/dirtrace" /unused)"
 root_lacks="bochs"
 check "a failed call that is not ENOENT names nothing" "" "$(fresh_diag_missing "$tmp/trace" /unused)"
 root_lacks=""
@@ -84,5 +98,5 @@ check "the report names the package for a person" \
 	"fresh-check:   missing package: bochs-term (it has $term_so)" \
 	"$(fresh_diag_report "$tmp/trace" /unused | grep 'missing package')"
 
-echo "$((9 - fails)) passed, $fails failed"
+echo "$((12 - fails)) passed, $fails failed"
 ((fails == 0))
