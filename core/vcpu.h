@@ -83,6 +83,7 @@ struct vcpu {
 	void *vendor;                   /* struct svm_vcpu or struct vmx_vcpu */
 	uint64_t exits[DV_EXIT_REASON_COUNT];
 	uint64_t exits_total;
+	bool has_run;                   /* made an exit: the loader's context is gone (vcpu_stats.h) */
 	uint32_t run;                   /* enum vcpu_run */
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
@@ -101,6 +102,7 @@ extern struct vcpu boot_vcpu;
 /* Count one exit of reason r. Inline: the fast exit path counts too. */
 static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
 {
+	v->has_run = true;
 	v->exits_total++;
 	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
 }
