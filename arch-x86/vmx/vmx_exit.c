@@ -14,6 +14,7 @@
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/msr_policy.h"
 
 #define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
 #define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */
@@ -100,6 +101,26 @@ static bool debugctl_access(struct vcpu *v, bool write)
 	return true;
 }
 
+/* IA32_FEATURE_CONTROL reads (locked, VMX off) and IA32_XSS (checked,
+ * core/msr_policy.h). Returns false for #GP. */
+static bool policy_msr_access(struct vcpu *v, uint32_t msr, bool write)
+{
+	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+	struct cpuid_regs xss = cpuid(CPUID_XSAVE_LEAF, CPUID_XSAVE_XSS_SUBLEAF);
+
+	if (msr == MSR_IA32_FEATURE_CONTROL && !write)
+		val = msr_feature_control_guest(rdmsr(MSR_IA32_FEATURE_CONTROL));
+	else if (msr == MSR_IA32_XSS && !write)
+		val = rdmsr(MSR_IA32_XSS);
+	else if (msr == MSR_IA32_XSS && msr_xss_writable(val, ((uint64_t)xss.edx << 32) | xss.ecx))
+		wrmsr(MSR_IA32_XSS, val);
+	else
+		return false;
+	v->gprs.rax = (uint32_t)val;
+	v->gprs.rdx = val >> 32;
+	return true;
+}
+
 static void handle_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
@@ -112,7 +133,11 @@ static void handle_msr(struct vcpu *v, bool write)
 			v->ops->inject_exception(v, VEC_GP, 0);
 		return;
 	}
-	if (msr != MSR_IA32_FEATURE_CONTROL &&
+	if (policy_msr_access(v, msr, write)) {
+		vmx_skip_instruction(v);
+		return;
+	}
+	if (!msr_hidden(msr) && msr != MSR_IA32_FEATURE_CONTROL && msr != MSR_IA32_XSS &&
 	    !(msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_EXIT_CTLS2))
 		log_debug("vmx: guest %s of MSR 0x%x outside the MSR bitmap: #GP",
 			  write ? "wrmsr" : "rdmsr", msr);
