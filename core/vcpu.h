@@ -12,6 +12,7 @@
 #include <drvisor/hypercall.h>
 #include "debugreg.h"
 #include "guest_state.h"
+#include "poll_clock.h"
 
 /* General registers the hardware does not switch. The entry loops load and
  * store them at fixed offsets (GPR_* in the .asm files): keep the order. */
@@ -88,8 +89,8 @@ struct vcpu {
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
 	bool step_armed;                /* the vendor's single-step is armed */
-	uint64_t poll_deadline;         /* TSC by which the monitor's UART is polled again */
-	uint64_t fast_until;            /* TSC until which an exit may be fast (core/fast_exit.h) */
+	struct poll_clock poll;         /* when the monitor's UART was last polled */
+	bool fast_ok;                   /* the next exit may be fast (core/fast_exit.h) */
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
@@ -140,7 +141,7 @@ void vcpu_dump(struct vcpu *v);
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
 
 /* After every exit of the common path, before the next entry: serve the
- * monitor (its input, at most every MONITOR_POLL_PERIOD_TSC, and a pause or
+ * monitor (its input, when core/poll_clock.h says so, and a pause or
  * step it asked for) and arm single-stepping when stepping. Returns only
  * when the vCPU may enter the guest again or has stopped. */
 void vcpu_service(struct vcpu *v);
