@@ -134,7 +134,8 @@ static bool alloc_structures(struct svm_vcpu *s)
 	s->msrpm = (uint8_t *)pages_alloc(SVM_MSRPM_PAGES);
 	if (!s->vmcb || !s->host_save_pa || !s->iopm || !s->msrpm)
 		return false;
-	s->vmcb->control.n_cr3 = nested_identity_map(top, hv_mem.base, hv_mem.size, &fmt);
+	s->vmcb->control.n_cr3 =
+		nested_identity_map(top, nested_map_limit(), hv_mem.base, hv_mem.size, &fmt);
 	if (!s->vmcb->control.n_cr3)
 		return false;
 	log_info("svm: nested paging maps 0x0-0x%llx with %s pages, hole 0x%llx-0x%llx",

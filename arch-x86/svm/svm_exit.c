@@ -5,6 +5,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
@@ -116,6 +117,10 @@ static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
 	struct vmcb *vm = s->vmcb;
 
 	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	if (nested_map_fault(vm->control.exit_info2)) {
+		vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
+		return;
+	}
 	log_warn("guest touched drvisor's memory: gpa 0x%llx, error code 0x%llx, rip 0x%llx; "
 		 "injecting #GP(0)",
 		 (unsigned long long)vm->control.exit_info2,

@@ -10,6 +10,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/io_policy.h"
 #include "core/log.h"
@@ -244,15 +245,19 @@ static void handle_cr_access(struct vcpu *v)
 	vmx_skip_instruction(v);
 }
 
-/* The only guest-physical addresses EPT leaves out are drvisor's own
- * pages and those above the map: reported, and answered with #GP(0) as
- * svm_exit.c answers a nested page fault. If the faulting instruction was
- * an IRET that unblocked NMIs, blocking is restored (28.2.3). */
+/* Addresses above the map built up front are mapped now and the access
+ * retried (nested_map_fault). The only guest-physical addresses EPT leaves
+ * out are then drvisor's own pages and those above the CPU's physical
+ * width: reported, and answered with #GP(0) as svm_exit.c answers a nested
+ * page fault. If the faulting instruction was an IRET that unblocked NMIs,
+ * blocking is restored (28.2.3). */
 static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR), q = vmread(VMCS_EXIT_QUALIFICATION);
 
 	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	if (nested_map_fault(gpa))
+		return;
 	log_warn("guest touched %s: gpa 0x%llx, %s%s%s, qualification 0x%llx, rip 0x%llx; "
 		 "injecting #GP(0)", hv_owns(gpa, 1) ? "drvisor's memory" : "unmapped memory",
 		 (unsigned long long)gpa, q & EPT_QUAL_READ ? "r" : "", q & EPT_QUAL_WRITE ? "w" : "",
