@@ -250,12 +250,15 @@ static void handle_cr_access(struct vcpu *v)
  * out are then drvisor's own pages and those above the CPU's physical
  * width: reported, and answered with #GP(0) as svm_exit.c answers a nested
  * page fault. If the faulting instruction was an IRET that unblocked NMIs,
- * blocking is restored (28.2.3). */
+ * blocking is restored either way (28.2.3). */
 static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR), q = vmread(VMCS_EXIT_QUALIFICATION);
 
 	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
 	if (nested_map_fault(gpa))
 		return;
 	log_warn("guest touched %s: gpa 0x%llx, %s%s%s, qualification 0x%llx, rip 0x%llx; "
@@ -263,9 +266,6 @@ static void handle_ept_violation(struct vcpu *v)
 		 (unsigned long long)gpa, q & EPT_QUAL_READ ? "r" : "", q & EPT_QUAL_WRITE ? "w" : "",
 		 q & EPT_QUAL_FETCH ? "x" : "", (unsigned long long)q,
 		 (unsigned long long)vmread(VMCS_GUEST_RIP));
-	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
 	v->ops->inject_exception(v, VEC_GP, 0);
 }
 
