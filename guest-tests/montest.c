@@ -37,9 +37,9 @@
  *            intercepts and emulates in the middle of its step. Last, because
  *            a #DB leaking into the guest ends the program ("Bail out!").
  *
- *   phase 7 (tsc)          moves its TSC far backwards (WRMSR IA32_TSC,
- *            by 2^40 ticks), checks that RDTSC reads the value written (as
- *            natively), and waits with CPUID exits for DR3 = MT_MAGIC_G from
+ *   phase 7 (tsc)          moves its TSC backwards (WRMSR IA32_TSC of 2^20,
+ *            by all the time since reset), checks that RDTSC reads the value
+ *            written (as natively), and waits with CPUID exits for DR3 = MT_MAGIC_G from
  *            the runner: the monitor must still answer; then the same with
  *            the TSC moved far forwards (2^50, MT_MAGIC_H). Each time the TSC
  *            is put back on the firmware's timeline afterwards.
@@ -60,7 +60,7 @@
 #define MT_MAGIC_F     0x00006d6f6e740f01ul
 #define MT_MAGIC_G     0x00006d6f6e741001ul
 #define MT_MAGIC_H     0x00006d6f6e741101ul
-#define MT_TSC_BACK    (1ul << 40)   /* hours of TSC at any clock rate */
+#define MT_TSC_LOW     (1ul << 20)
 #define MT_TSC_FORWARD (1ul << 50)
 #define MSR_IA32_TSC   0x10u
 /* DR7 the guest writes in phase 1: L1, R/W1 = 01 (write), LEN1 = 11 (4
@@ -367,13 +367,13 @@ static void wrmsr_tsc(uint64_t v)
 			 : "memory");
 }
 
-/* Move the TSC by delta (two's complement) and wait for DR3 == magic. A
- * WRMSR of IA32_TSC sets the counter, so RDTSC right after reads the value
- * written plus the few ticks since (SDM vol. 3B 18.17). wait_dr measures
- * from the TSC as it now is. */
-static void phase7_move(const char *how, uint64_t delta, uint64_t magic)
+/* Set the TSC to target and wait for DR3 == magic. A WRMSR of IA32_TSC
+ * sets the counter, so RDTSC right after reads the value written plus the
+ * few ticks since (SDM vol. 3B 18.17). wait_dr measures from the TSC as it
+ * now is. Afterwards the TSC goes back on the firmware's timeline. */
+static void phase7_move(const char *how, uint64_t target, uint64_t magic)
 {
-	uint64_t target = rdtsc() + delta, after;
+	uint64_t before = rdtsc(), after;
 	int got;
 
 	wrmsr_tsc(target);
@@ -381,7 +381,7 @@ static void phase7_move(const char *how, uint64_t delta, uint64_t magic)
 	announce("montest: phase 7 ready: tsc moved %s to 0x%016lx, reads 0x%016lx; "
 		 "waiting for dr3=0x%016lx\n", how, target, after, magic);
 	got = wait_dr(rd_dr3, magic, MT_WAIT_S * 4);
-	wrmsr_tsc(rdtsc() - delta); /* back on the firmware's timeline */
+	wrmsr_tsc(before + (rdtsc() - target));
 	if (on_qemu)
 		tap_skip(QEMU_SKIP_TSC, "phase 7: RDTSC after WRMSR IA32_TSC (%s) reads the value "
 			 "written", how);
@@ -394,10 +394,13 @@ static void phase7_move(const char *how, uint64_t delta, uint64_t magic)
 	wr_dr3(0);
 }
 
+/* Back to MT_TSC_LOW, about where it stood after reset, so by all the time
+ * since the boot (an absolute deadline would then lie that far ahead); then
+ * forward by MT_TSC_FORWARD. */
 static void phase7_tsc(void)
 {
-	phase7_move("back", -MT_TSC_BACK, MT_MAGIC_G);
-	phase7_move("forward", MT_TSC_FORWARD, MT_MAGIC_H);
+	phase7_move("back", MT_TSC_LOW, MT_MAGIC_G);
+	phase7_move("forward", rdtsc() + MT_TSC_FORWARD, MT_MAGIC_H);
 }
 
 /* TSC ticks per second against the firmware's Stall (emulated time on
