@@ -109,8 +109,9 @@ static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
 }
 
 /* Emulate CPUID for the guest from gprs.rax/rcx into rax..rdx: the real
- * CPUID with the hypervisor bit set, VMX and SVM hidden, and drvisor's
- * leaves at 0x40000000. The caller advances RIP. */
+ * CPUID with the hypervisor bit set, VMX, SVM and what arch-x86/cpuid_mask.h
+ * lists hidden, and drvisor's leaves at 0x40000000. The caller advances
+ * RIP. */
 void vcpu_emulate_cpuid(struct vcpu *v);
 
 /* Carry out the hypercall in gprs (include/drvisor/hypercall.h). The
