@@ -3,7 +3,9 @@
 #ifndef DRVISOR_ARCH_MSR_H
 #define DRVISOR_ARCH_MSR_H
 
+#define MSR_IA32_TSC                    0x00000010
 #define MSR_IA32_FEATURE_CONTROL        0x0000003a
+#define MSR_IA32_TSC_ADJUST             0x0000003b
 #define MSR_IA32_MTRRCAP                0x000000fe
 #define MSR_IA32_SYSENTER_CS            0x00000174
 #define MSR_IA32_SYSENTER_ESP           0x00000175
@@ -17,6 +19,7 @@
 #define MSR_IA32_MTRR_FIX4K_C0000       0x00000268
 #define MSR_IA32_PAT                    0x00000277
 #define MSR_IA32_MTRR_DEF_TYPE          0x000002ff
+#define MSR_IA32_PEBS_ENABLE            0x000003f1
 #define MSR_IA32_VMX_BASIC              0x00000480
 #define MSR_IA32_VMX_PINBASED_CTLS      0x00000481
 #define MSR_IA32_VMX_PROCBASED_CTLS     0x00000482
@@ -37,6 +40,23 @@
 #define MSR_IA32_VMX_VMFUNC             0x00000491
 #define MSR_IA32_VMX_PROCBASED_CTLS3    0x00000492
 #define MSR_IA32_VMX_EXIT_CTLS2         0x00000493
+#define MSR_IA32_RTIT_OUTPUT_BASE       0x00000560   /* Intel PT (SDM vol. 3C 33.2.8) */
+#define MSR_IA32_RTIT_OUTPUT_MASK_PTRS  0x00000561
+#define MSR_IA32_RTIT_CTL               0x00000570
+#define MSR_IA32_RTIT_STATUS            0x00000571
+#define MSR_IA32_RTIT_CR3_MATCH         0x00000572
+#define MSR_IA32_RTIT_ADDR0_A           0x00000580
+#define MSR_IA32_RTIT_ADDR3_B           0x00000587
+#define MSR_IA32_DS_AREA                0x00000600
+#define MSR_IA32_XSS                    0x00000da0
+#define MSR_IA32_LBR_INFO_0             0x00001200   /* architectural LBR (SDM vol. 3B 18.1) */
+#define MSR_IA32_LBR_INFO_31            0x0000121f
+#define MSR_IA32_LBR_CTL                0x000014ce
+#define MSR_IA32_LBR_DEPTH              0x000014cf
+#define MSR_IA32_LBR_FROM_IP_0          0x00001500
+#define MSR_IA32_LBR_FROM_IP_31         0x0000151f
+#define MSR_IA32_LBR_TO_IP_0            0x00001600
+#define MSR_IA32_LBR_TO_IP_31           0x0000161f
 #define MSR_IA32_EFER                   0xc0000080
 #define MSR_IA32_STAR                   0xc0000081
 #define MSR_IA32_LSTAR                  0xc0000082
@@ -50,7 +70,9 @@
 
 /* IA32_FEATURE_CONTROL (SDM vol. 3C 23.7) */
 #define FEATURE_CONTROL_LOCK            (1ull << 0)
+#define FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+#define FEATURE_CONTROL_SENTER_MASK     (0x7full << 8)   /* SENTER local functions and enable */
 
 /* VM_CR (APM vol. 2 15.30.1) */
 #define VM_CR_SVMDIS                    (1ull << 4)
@@ -61,5 +83,12 @@
 #define EFER_LMA                        (1ull << 10)
 #define EFER_NXE                        (1ull << 11)
 #define EFER_SVME                       (1ull << 12)
+#define EFER_LMSLE                      (1ull << 13)
+#define EFER_FFXSR                      (1ull << 14)
+#define EFER_TCE                        (1ull << 15)
+#define EFER_MCOMMIT                    (1ull << 17)
+#define EFER_INTWB                      (1ull << 18)
+#define EFER_UAIE                       (1ull << 20)
+#define EFER_AIBRSE                     (1ull << 21)
 
 #endif

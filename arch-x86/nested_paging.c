@@ -1,4 +1,6 @@
-/* Builder for identity second-level page tables with a hole. */
+/* Builder for identity second-level page tables with a hole, built up
+ * front to nested_map_top and extended on demand up to the CPU's physical
+ * width (nested_map_fault). */
 #include "nested_paging.h"
 #include "paging.h"
 #include "core/memory.h"
@@ -11,6 +13,8 @@ static const unsigned level_shift[LEVELS] = { 39, 30, 21, 12 };
 /* 4 TiB covers every RAM and MMIO address a PC firmware assigns in practice
  * and costs at most 8 page-directory-pointer tables. */
 #define NESTED_MAP_CAP (1ull << 42)
+/* What 4-level tables can map at all (48-bit guest-physical addresses). */
+#define NESTED_MAP_MAX (1ull << 48)
 
 uint64_t nested_map_top(uint64_t mem_top, bool gib_pages)
 {
@@ -34,6 +38,14 @@ struct map_job {
 	uint64_t top, hole_base, hole_size;
 	const struct nested_pt_format *fmt;
 };
+
+/* The one set of nested tables (shared by every CPU the guest runs on):
+ * what nested_map_fault extends. */
+static struct {
+	uint64_t root, limit;
+	struct nested_pt_format fmt;
+	struct map_job job;       /* job.top = limit */
+} the_map;
 
 static bool can_be_leaf(const struct map_job *j, int level, uint64_t addr, uint64_t size)
 {
@@ -71,13 +83,56 @@ static bool fill(const struct map_job *j, uint64_t *table, int level, uint64_t b
 	return true;
 }
 
-uint64_t nested_identity_map(uint64_t top, uint64_t hole_base, uint64_t hole_size,
-			     const struct nested_pt_format *fmt)
+uint64_t nested_identity_map(uint64_t top, uint64_t limit, uint64_t hole_base,
+			     uint64_t hole_size, const struct nested_pt_format *fmt)
 {
 	struct map_job j = { top, hole_base, hole_size, fmt };
 	uint64_t root = page_alloc();
 
 	if (!root || !fill(&j, (uint64_t *)root, 0, 0))
 		return 0;
+	the_map.root = root;
+	the_map.limit = limit > NESTED_MAP_MAX ? NESTED_MAP_MAX : limit;
+	the_map.fmt = *fmt;
+	the_map.job = (struct map_job){ the_map.limit, hole_base, hole_size, &the_map.fmt };
 	return root;
+}
+
+uint64_t nested_map_limit(void)
+{
+	return 1ull << cpu_phys_addr_bits();
+}
+
+/* A leaf for the largest page around gpa that can_be_leaf allows, tables
+ * allocated on the way down; entries are 0 until written, so an entry that
+ * is not 0 is present (a table, or a leaf: then gpa was mapped already). */
+bool nested_map_fault(uint64_t gpa)
+{
+	const struct map_job *j = &the_map.job;
+	uint64_t *table = (uint64_t *)the_map.root;
+	int level;
+
+	if (!the_map.root || gpa >= the_map.limit ||
+	    overlaps(gpa & ~(PAGE_SIZE - 1), PAGE_SIZE, j->hole_base, j->hole_size))
+		return false;
+	for (level = 0; level < LEVELS; level++) {
+		uint64_t size = 1ull << level_shift[level], addr = gpa & ~(size - 1), sub;
+		uint64_t *e = &table[(gpa >> level_shift[level]) % ENTRIES];
+
+		if (!*e && can_be_leaf(j, level, addr, size)) {
+			*e = addr | j->fmt->leaf_bits(addr, size) |
+			     (level < LEVELS - 1 ? NPT_LARGE_PAGE : 0);
+			return true;
+		}
+		if (*e && (level == LEVELS - 1 || (*e & NPT_LARGE_PAGE)))
+			return false;
+		if (!*e) {
+			sub = page_alloc();
+			if (!sub)
+				return false;
+			*e = sub | j->fmt->table_bits;
+		}
+		table = (uint64_t *)(*e & PTE_ADDR_MASK);
+	}
+	return false;
 }

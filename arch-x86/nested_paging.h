@@ -27,15 +27,30 @@ struct nested_pt_format {
 #define NPT_LARGE_PAGE (1ull << 7)
 
 /* Build the identity map of [0, top) without [hole_base, hole_base +
- * hole_size) (4 KiB aligned), using the largest pages the hole allows.
- * Returns the physical address of the top-level table, or 0 when the
- * allocator runs dry. */
-uint64_t nested_identity_map(uint64_t top, uint64_t hole_base, uint64_t hole_size,
-			     const struct nested_pt_format *fmt);
+ * hole_size) (4 KiB aligned), using the largest pages the hole allows; the
+ * rest of [0, limit) is mapped on demand (nested_map_fault). Returns the
+ * physical address of the top-level table, or 0 when the allocator runs
+ * dry. There is one such map; a second call replaces the first. */
+uint64_t nested_identity_map(uint64_t top, uint64_t limit, uint64_t hole_base,
+			     uint64_t hole_size, const struct nested_pt_format *fmt);
 
-/* How far the guest's identity map reaches: all of the CPU's physical
- * address space with 1 GiB pages (capped to keep the tables small), else the
- * memory map's top rounded up to 1 GiB (at least 4 GiB). */
+/* How far the map is built up front: all of the CPU's physical address
+ * space with 1 GiB pages (capped at 4 TiB to keep the tables small), else
+ * the memory map's top rounded up to 1 GiB (at least 4 GiB). */
 uint64_t nested_map_top(uint64_t mem_top, bool gib_pages);
+
+/* How far it reaches: the CPU's physical address width (2^MAXPHYADDR);
+ * capped at 2^48, what 4-level tables can map. */
+uint64_t nested_map_limit(void);
+
+/* A nested page fault / EPT violation at gpa: if gpa lies below the limit,
+ * outside the hole and unmapped, map the largest identity page around it
+ * that keeps clear of the hole (and that the format allows) and return
+ * true: the access can be retried. On VMX that needs no invalidation (SDM
+ * vol. 3C 29.4.2: no translation is cached from an EPT entry that is not
+ * present); SVM flushes the guest's TLB at the next VMRUN to be safe.
+ * Returns false otherwise (a hole access, an address above the limit, out
+ * of memory): the caller reports it. */
+bool nested_map_fault(uint64_t gpa);
 
 #endif

@@ -121,6 +121,8 @@ uint64_t debugreg_host_watch_hypercall(struct vcpu *v)
 
 	if (!test_hooks_on())
 		return DV_HC_ERR_PERM;
+	if (v->gprs.rbx == DV_HOST_WATCH_TOUCH && v->gprs.rcx > DV_HOST_WATCH_TOUCH_MAX)
+		return DV_HC_ERR_INVALID;
 	if (v->gprs.rbx == DV_HOST_WATCH_TOUCH)
 		for (i = 0; i < v->gprs.rcx; i++)
 			host_watch_var = i;

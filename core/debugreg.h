@@ -72,7 +72,9 @@ bool debugreg_write_debugctl(struct vcpu *v, uint64_t val);
 bool debugreg_host_db(void);
 
 /* DV_HC_HOST_WATCH: fills rbx/rcx/rdx per include/drvisor/hypercall.h and
- * returns the status for rax. */
+ * returns the status for rax; a TOUCH count above DV_HOST_WATCH_TOUCH_MAX
+ * gets DV_HC_ERR_INVALID and no write (the host would loop that long with
+ * the guest's CPU held). */
 uint64_t debugreg_host_watch_hypercall(struct vcpu *v);
 
 #endif

@@ -18,8 +18,8 @@
  *     a host breakpoint is active (hw_breakpoint_active() in
  *     vcpu_enter_guest);
  *   - the monitor neither pauses nor steps the vCPU, and its UART is not
- *     due to be polled (vcpu_service polls it when MONITOR_POLL_PERIOD_TSC
- *     has passed, so a fast exit past that deadline takes the common path);
+ *     due to be polled (core/poll_clock.h: a fast exit when a poll is due
+ *     takes the common path, whatever the guest did to its TSC);
  *   - the vendor has nothing pending (SVM: no interrupt or NMI to forward).
  * The exit reason and the guest's RFLAGS.TF (a single-step trap drvisor
  * would have to raise) are the vendor handler's to check.
@@ -31,21 +31,19 @@
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 
-/* Before every entry from the common path: may the next exit be fast, and
- * until when? vendor_idle: the vendor has nothing to do at that entry
- * either. */
+/* Before every entry from the common path: may the next exit be fast?
+ * vendor_idle: the vendor has nothing to do at that entry either. */
 static inline void fast_exit_arm(struct vcpu *v, bool vendor_idle)
 {
-	bool ok = vendor_idle && v->run == VCPU_RUN_GO && !v->step_armed && v->dbg.idle &&
-		  !v->dbg.swap_debugctl;
-
-	v->fast_until = ok ? v->poll_deadline : 0;
+	v->fast_ok = vendor_idle && v->run == VCPU_RUN_GO && !v->step_armed && v->dbg.idle &&
+		     !v->dbg.swap_debugctl;
 }
 
-/* In the vendor's fast handler: the common conditions still hold. */
+/* In the vendor's fast handler: the common conditions still hold and the
+ * monitor is not due to be polled. */
 static inline bool fast_exit_ready(const struct vcpu *v)
 {
-	return rdtsc() < v->fast_until;
+	return v->fast_ok && !poll_clock_due(&v->poll, rdtsc(), v->exits_total);
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "monitor_target.h"
 #include "vcpu.h"
+#include "vcpu_stats.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/launch_context.h"
 #include "arch-x86/msr.h"
@@ -130,7 +131,7 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 		ops->run(v);
 		/* Once the guest has run, the loader's context is gone: there is
 		 * nothing to return to. */
-		if (v->exits_total)
+		if (vcpu_has_run(v))
 			vcpu_park(v);
 	}
 	debugreg_give_back(v);

@@ -14,6 +14,7 @@
 #include "monitor.h"
 #include "run_control.h"
 #include "vcpu.h"
+#include "vcpu_stats.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/dr.h"
 
@@ -137,13 +138,9 @@ static bool t_stat(unsigned n, unsigned i, const char **name, uint64_t *count)
 static void t_stats_reset(unsigned n)
 {
 	struct vcpu *v = vcpu_of(n);
-	unsigned i;
 
-	if (!v)
-		return;
-	for (i = 0; i < DV_EXIT_REASON_COUNT; i++)
-		v->exits[i] = 0;
-	v->exits_total = 0;
+	if (v)
+		vcpu_stats_reset(v);
 }
 
 static enum monitor_run_state t_run_state(unsigned n)

@@ -9,15 +9,6 @@
 #include "monitor.h"
 #include "monitor_target.h"
 
-/* How often the monitor's UART is polled while the guest runs: at the
- * first exit after 2^18 TSC ticks, under 0.1 ms at real clock rates (a
- * 16550's 16-byte FIFO fills in 1.4 ms at 115200 baud) and ~1.3 ms
- * emulated on Bochs (200 M ips). Reading the UART (an I/O port read) on
- * every exit would cost more than the rest of a CPUID round trip (the fast
- * exit path, core/fast_exit.h). A guest that makes no exit still leaves
- * the host often enough: VMX preemption timer, SVM interrupt intercepts. */
-#define MONITOR_POLL_PERIOD_TSC (1ull << 18)
-
 const char *run_pause(struct vcpu *v)
 {
 	if (v->state != VCPU_RUNNING)
@@ -71,9 +62,9 @@ static void arm_step(struct vcpu *v, bool on)
 
 void vcpu_service(struct vcpu *v)
 {
-	if (rdtsc() >= v->poll_deadline) {
+	if (poll_clock_due(&v->poll, rdtsc(), v->exits_total)) {
 		monitor_poll();
-		v->poll_deadline = rdtsc() + MONITOR_POLL_PERIOD_TSC;
+		poll_clock_mark(&v->poll, rdtsc(), v->exits_total);
 	}
 	/* While paused, the guest's state shows nothing of a step's TF. */
 	if (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)

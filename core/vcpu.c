@@ -7,6 +7,7 @@
 #include "monitor_target.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpuid_bits.h"
+#include "arch-x86/cpuid_mask.h"
 #include "arch-x86/cr.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
@@ -92,14 +93,7 @@ void vcpu_emulate_cpuid(struct vcpu *v)
 		r = hv_leaf(v, leaf);
 	} else {
 		r = cpuid(leaf, sub);
-		/* The guest runs on drvisor and may not nest: it sees a
-		 * hypervisor and neither VMX nor SVM. */
-		if (leaf == CPUID_FEATURES)
-			r.ecx = (r.ecx | CPUID_1_ECX_HYPERVISOR) & ~CPUID_1_ECX_VMX;
-		else if (leaf == CPUID_EXT_FEATURES)
-			r.ecx &= ~CPUID_EXT_ECX_SVM;
-		else if (leaf == CPUID_SVM_FEATURES)
-			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		cpuid_mask_guest(leaf, sub, &r);
 		cpuid_os_bits(v, leaf, sub, &r);
 	}
 	v->gprs.rax = r.eax;

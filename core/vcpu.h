@@ -12,6 +12,7 @@
 #include <drvisor/hypercall.h>
 #include "debugreg.h"
 #include "guest_state.h"
+#include "poll_clock.h"
 
 /* General registers the hardware does not switch. The entry loops load and
  * store them at fixed offsets (GPR_* in the .asm files): keep the order. */
@@ -83,12 +84,13 @@ struct vcpu {
 	void *vendor;                   /* struct svm_vcpu or struct vmx_vcpu */
 	uint64_t exits[DV_EXIT_REASON_COUNT];
 	uint64_t exits_total;
+	bool has_run;                   /* made an exit: the loader's context is gone (vcpu_stats.h) */
 	uint32_t run;                   /* enum vcpu_run */
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
 	bool step_armed;                /* the vendor's single-step is armed */
-	uint64_t poll_deadline;         /* TSC by which the monitor's UART is polled again */
-	uint64_t fast_until;            /* TSC until which an exit may be fast (core/fast_exit.h) */
+	struct poll_clock poll;         /* when the monitor's UART was last polled */
+	bool fast_ok;                   /* the next exit may be fast (core/fast_exit.h) */
 };
 
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
@@ -101,13 +103,15 @@ extern struct vcpu boot_vcpu;
 /* Count one exit of reason r. Inline: the fast exit path counts too. */
 static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
 {
+	v->has_run = true;
 	v->exits_total++;
 	v->exits[(unsigned)r < DV_EXIT_REASON_COUNT ? r : DV_EXIT_OTHER]++;
 }
 
 /* Emulate CPUID for the guest from gprs.rax/rcx into rax..rdx: the real
- * CPUID with the hypervisor bit set, VMX and SVM hidden, and drvisor's
- * leaves at 0x40000000. The caller advances RIP. */
+ * CPUID with the hypervisor bit set, VMX, SVM and what arch-x86/cpuid_mask.h
+ * lists hidden, and drvisor's leaves at 0x40000000. The caller advances
+ * RIP. */
 void vcpu_emulate_cpuid(struct vcpu *v);
 
 /* Carry out the hypercall in gprs (include/drvisor/hypercall.h). The
@@ -138,7 +142,7 @@ void vcpu_dump(struct vcpu *v);
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
 
 /* After every exit of the common path, before the next entry: serve the
- * monitor (its input, at most every MONITOR_POLL_PERIOD_TSC, and a pause or
+ * monitor (its input, when core/poll_clock.h says so, and a pause or
  * step it asked for) and arm single-stepping when stepping. Returns only
  * when the vCPU may enter the guest again or has stopped. */
 void vcpu_service(struct vcpu *v);

@@ -37,6 +37,13 @@
  *            intercepts and emulates in the middle of its step. Last, because
  *            a #DB leaking into the guest ends the program ("Bail out!").
  *
+ *   phase 7 (tsc)          moves its TSC backwards (WRMSR IA32_TSC of 2^20,
+ *            by all the time since reset), checks that RDTSC reads the value
+ *            written (as natively), and waits with CPUID exits for DR3 = MT_MAGIC_G from
+ *            the runner: the monitor must still answer; then the same with
+ *            the TSC moved far forwards (2^50, MT_MAGIC_H). Each time the TSC
+ *            is put back on the firmware's timeline afterwards.
+ *
  * Lines for the runner (COM1): "montest: phase N ready ..." and the TAP
  * stream; "montest: running under drvisor" or "montest: not under drvisor".
  */
@@ -51,6 +58,11 @@
 #define MT_MAGIC_D     0x00006d6f6e740d01ul
 #define MT_MAGIC_E     0x00006d6f6e740e01ul
 #define MT_MAGIC_F     0x00006d6f6e740f01ul
+#define MT_MAGIC_G     0x00006d6f6e741001ul
+#define MT_MAGIC_H     0x00006d6f6e741101ul
+#define MT_TSC_LOW     (1ul << 20)
+#define MT_TSC_FORWARD (1ul << 50)
+#define MSR_IA32_TSC   0x10u
 /* DR7 the guest writes in phase 1: L1, R/W1 = 01 (write), LEN1 = 11 (4
  * bytes), bit 10; DR1 points at a variable nobody writes. */
 #define MT_GUEST_DR7   0x0000000000d00404ul
@@ -70,6 +82,10 @@
 #define QEMU_SKIP_SPIN \
 	"QEMU 7.2 TCG: a guest spinning with interrupts off causes no exit (VMRUN with " \
 	"V_IRQ aborts QEMU, arch-x86/svm/svm.c qemu_tcg_virq_bug)"
+
+#define QEMU_SKIP_TSC \
+	"QEMU 7.2 TCG ignores WRMSR IA32_TSC (RDTSC keeps counting; natively too: " \
+	"isolation's TSC case); the monitor must answer all the same"
 
 /* The loops of phases 3 and 4, in assembly so that the runner can simulate
  * them instruction by instruction (tests/integration/monitor_run.sh keeps
@@ -345,6 +361,48 @@ static void phase5_errors(void)
 		guest_printf("# timeout after %u s: dr3=0x%016lx\n", MT_WAIT_S * 4, rd_dr3());
 }
 
+static void wrmsr_tsc(uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(MSR_IA32_TSC), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+/* Set the TSC to target and wait for DR3 == magic. A WRMSR of IA32_TSC
+ * sets the counter, so RDTSC right after reads the value written plus the
+ * few ticks since (SDM vol. 3B 18.17). wait_dr measures from the TSC as it
+ * now is. Afterwards the TSC goes back on the firmware's timeline. */
+static void phase7_move(const char *how, uint64_t target, uint64_t magic)
+{
+	uint64_t before = rdtsc(), after;
+	int got;
+
+	wrmsr_tsc(target);
+	after = rdtsc();
+	announce("montest: phase 7 ready: tsc moved %s to 0x%016lx, reads 0x%016lx; "
+		 "waiting for dr3=0x%016lx\n", how, target, after, magic);
+	got = wait_dr(rd_dr3, magic, MT_WAIT_S * 4);
+	wrmsr_tsc(before + (rdtsc() - target));
+	if (on_qemu)
+		tap_skip(QEMU_SKIP_TSC, "phase 7: RDTSC after WRMSR IA32_TSC (%s) reads the value "
+			 "written", how);
+	else if (!tap_ok(after - target < tsc_hz, "phase 7: RDTSC after WRMSR IA32_TSC (%s) reads "
+			      "the value written", how))
+		guest_printf("# wrote 0x%016lx, read 0x%016lx\n", target, after);
+	if (!tap_ok(got, "phase 7: the monitor still answers after the guest moved its TSC %s "
+			 "(DR3)", how))
+		guest_printf("# timeout after %u s: dr3=0x%016lx\n", MT_WAIT_S * 4, rd_dr3());
+	wr_dr3(0);
+}
+
+/* Back to MT_TSC_LOW, about where it stood after reset, so by all the time
+ * since the boot (an absolute deadline would then lie that far ahead); then
+ * forward by MT_TSC_FORWARD. */
+static void phase7_tsc(void)
+{
+	phase7_move("back", MT_TSC_LOW, MT_MAGIC_G);
+	phase7_move("forward", rdtsc() + MT_TSC_FORWARD, MT_MAGIC_H);
+}
+
 /* TSC ticks per second against the firmware's Stall (emulated time on
  * Bochs with clock: sync=none, like everything the guest measures). */
 static void calibrate(EFI_SYSTEM_TABLE *st)
@@ -374,13 +432,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 	guest_printf("montest: running under drvisor (%s), tsc_hz=%lu%s\n",
 		     hv_vendor_name(hv.vendor), tsc_hz, on_qemu ? ", platform=qemu" : "");
-	tap_plan(7);
+	tap_plan(11);
 	phase1_readback();
 	phase2_watchpoint();
 	phase_step(3, MT_MAGIC_C, "paused, stepped and resumed by the monitor");
 	phase4_spin();
 	phase5_errors();
 	phase_step(6, MT_MAGIC_F, "stepped by the monitor across a CPUID (an exit)");
+	phase7_tsc();
 	wr_dr7(DR7_INIT);
 	guest_printf("montest: done\n");
 	guest_exit(tap_failures() ? 1 : 0);

@@ -12,6 +12,7 @@
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/dr.h"
+#include "arch-x86/efer_mask.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "arch-x86/nested_paging.h"
@@ -21,6 +22,7 @@
 #include "core/irq_forward.h"
 #include "core/io_policy.h"
 #include "core/log.h"
+#include "core/msr_policy.h"
 #include "core/memory.h"
 #include "core/string.h"
 
@@ -79,6 +81,23 @@ static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
 	msrpm[base + idx / 4] |= (uint8_t)(3u << ((idx % 4) * 2));
 }
 
+/* The MSRs svm_exit.c answers: EFER (SVME hidden, bits checked), the SVM
+ * MSRs and those core/msr_policy.h hides (#GP), IA32_DEBUGCTL
+ * (virtualized, core/debugreg.c). */
+static void setup_msrpm(uint8_t *msrpm)
+{
+	uint32_t msr;
+	unsigned i;
+
+	msrpm_intercept(msrpm, MSR_IA32_EFER);
+	msrpm_intercept(msrpm, MSR_AMD_VM_CR);
+	msrpm_intercept(msrpm, MSR_AMD_VM_HSAVE_PA);
+	msrpm_intercept(msrpm, MSR_IA32_DEBUGCTL);
+	for (i = 0; i < msr_hidden_range_count; i++)
+		for (msr = msr_hidden_ranges[i].first; msr <= msr_hidden_ranges[i].last; msr++)
+			msrpm_intercept(msrpm, msr);
+}
+
 static void iopm_intercept(uint8_t *iopm, uint16_t port, unsigned count)
 {
 	unsigned i;
@@ -115,7 +134,8 @@ static bool alloc_structures(struct svm_vcpu *s)
 	s->msrpm = (uint8_t *)pages_alloc(SVM_MSRPM_PAGES);
 	if (!s->vmcb || !s->host_save_pa || !s->iopm || !s->msrpm)
 		return false;
-	s->vmcb->control.n_cr3 = nested_identity_map(top, hv_mem.base, hv_mem.size, &fmt);
+	s->vmcb->control.n_cr3 =
+		nested_identity_map(top, nested_map_limit(), hv_mem.base, hv_mem.size, &fmt);
 	if (!s->vmcb->control.n_cr3)
 		return false;
 	log_info("svm: nested paging maps 0x0-0x%llx with %s pages, hole 0x%llx-0x%llx",
@@ -156,10 +176,7 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT;
-	msrpm_intercept(s->msrpm, MSR_IA32_EFER);
-	msrpm_intercept(s->msrpm, MSR_AMD_VM_CR);
-	msrpm_intercept(s->msrpm, MSR_AMD_VM_HSAVE_PA);
-	msrpm_intercept(s->msrpm, MSR_IA32_DEBUGCTL);  /* virtualized: core/debugreg.c */
+	setup_msrpm(s->msrpm);
 	iopm_intercept(s->iopm, monitor_port, MONITOR_UART_SPAN);
 	c->iopm_base_pa = (uint64_t)s->iopm;
 	c->msrpm_base_pa = (uint64_t)s->msrpm;
@@ -218,6 +235,7 @@ static void setup_save(struct vmcb_save *v, const struct guest_state *gs)
 static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 {
 	struct svm_vcpu *s = &boot_svm;
+	struct efer_cpuid efer = efer_cpuid_read();
 
 	if (!alloc_structures(s)) {
 		log_error("svm: out of memory for the VMCB, permission maps or nested page tables");
@@ -226,6 +244,7 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	s->nrip_save = boot_cpu_features.nrip_save;
 	s->lbr_virt = boot_cpu_features.lbr_virt;
 	s->forward_irqs = !qemu_tcg_virq_bug();
+	s->efer_writable = efer_guest_writable(&efer);
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
 	v->vendor = s;

@@ -18,6 +18,7 @@ struct svm_vcpu {
 	                              * (svm_forward_irq); else they exit, then go
 	                              * straight in (svm_pass_irq) */
 	uint64_t step_dr6;           /* the guest's DR6 before the step */
+	uint64_t efer_writable;      /* EFER bits the guest may set (efer_mask.h) */
 };
 
 /* The VMRUN loop (svm_entry.asm): saves the host's hidden state, then runs

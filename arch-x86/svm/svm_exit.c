@@ -5,6 +5,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
@@ -14,10 +15,6 @@
 #define INSN_LEN_CPUID 2      /* 0f a2 */
 #define INSN_LEN_VMMCALL 3    /* 0f 01 d9 */
 #define INSN_LEN_RDWRMSR 2    /* 0f 32 / 0f 30 */
-/* EFER bits a guest may write (APM vol. 2 3.1.7); LMA is read-only and
- * SVME is hidden from the guest, which sees no SVM. */
-#define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 11) | (1ull << 13) | \
-			     (1ull << 14) | (1ull << 15))
 
 /* The instruction after VMRUN in svm_entry.asm. */
 extern const char svm_after_vmrun[] __asm__("svm_run_loop.after_vmrun");
@@ -57,10 +54,11 @@ static bool debugctl_access(struct vcpu *v, bool write, uint64_t val)
 
 /* RDMSR/WRMSR of the MSRs in the permission map. Returns false when the
  * guest gets #GP instead. */
-static bool msr_access(struct vcpu *v, struct vmcb *vm, bool write)
+static bool msr_access(struct vcpu *v, struct svm_vcpu *s, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+	struct vmcb *vm = s->vmcb;
 
 	if (msr == MSR_IA32_DEBUGCTL)
 		return debugctl_access(v, write, val);
@@ -72,9 +70,11 @@ static bool msr_access(struct vcpu *v, struct vmcb *vm, bool write)
 		v->gprs.rdx = val >> 32;
 		return true;
 	}
-	if (val & ~(EFER_GUEST_WRITABLE | EFER_LMA))
+	/* LMA is read-only (the write leaves it as is, APM vol. 2 3.1.7); SVME
+	 * is hidden from the guest, which sees no SVM. */
+	if (val & ~(s->efer_writable | EFER_LMA))
 		return false;
-	vm->save.efer = (val & EFER_GUEST_WRITABLE) | (vm->save.efer & EFER_LMA) | EFER_SVME;
+	vm->save.efer = (val & s->efer_writable) | (vm->save.efer & EFER_LMA) | EFER_SVME;
 	return true;
 }
 
@@ -83,7 +83,7 @@ static void handle_msr(struct vcpu *v, struct svm_vcpu *s)
 	bool write = s->vmcb->control.exit_info1 & 1;
 
 	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
-	if (msr_access(v, s->vmcb, write))
+	if (msr_access(v, s, write))
 		svm_skip_instruction(v, INSN_LEN_RDWRMSR);
 	else
 		v->ops->inject_exception(v, VEC_GP, 0);
@@ -117,6 +117,10 @@ static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
 	struct vmcb *vm = s->vmcb;
 
 	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	if (nested_map_fault(vm->control.exit_info2)) {
+		vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
+		return;
+	}
 	log_warn("guest touched drvisor's memory: gpa 0x%llx, error code 0x%llx, rip 0x%llx; "
 		 "injecting #GP(0)",
 		 (unsigned long long)vm->control.exit_info2,

@@ -39,7 +39,7 @@ uint64_t ept_build(const struct vmx_controls *ctl)
 
 	mtrr_read(&mtrrs);
 	mtrr_print(&mtrrs);
-	pml4 = nested_identity_map(top, hv_mem.base, hv_mem.size, &fmt);
+	pml4 = nested_identity_map(top, nested_map_limit(), hv_mem.base, hv_mem.size, &fmt);
 	if (!pml4)
 		return 0;
 	log_info("vmx: EPT maps 0x0-0x%llx with pages up to %s, hole 0x%llx-0x%llx, %llu pages "

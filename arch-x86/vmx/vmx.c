@@ -3,10 +3,10 @@
  * core/ calls. The VMCS contents are in vmx_setup.c, exit handling in
  * vmx_exit.c, the VM entry/exit loop in vmx_entry.asm.
  *
- * Debug registers: until the debug-register contract is implemented, guest
- * and host share DR0-3 and DR6 (nothing switches them); DR7 and
- * IA32_DEBUGCTL are the VMCS's where the CPU has the debug-control
- * entry/exit controls.
+ * Debug registers (docs/debug-registers.md): DR0-3 and DR6 are switched
+ * by the entry loop (vmx_entry.asm, as core/debugreg.c decides); DR7 and
+ * IA32_DEBUGCTL are the VMCS's, through the "load debug controls" entry
+ * and "save debug controls" exit controls.
  *
  * Not switched either, and left live for the guest: KernelGsBase, STAR,
  * LSTAR, CSTAR, FMASK, XCR0 and CR2, which the host never uses (no

@@ -10,10 +10,12 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/msr_policy.h"
 
 #define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
 #define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */
@@ -100,6 +102,26 @@ static bool debugctl_access(struct vcpu *v, bool write)
 	return true;
 }
 
+/* IA32_FEATURE_CONTROL reads (locked, VMX off) and IA32_XSS (checked,
+ * core/msr_policy.h). Returns false for #GP. */
+static bool policy_msr_access(struct vcpu *v, uint32_t msr, bool write)
+{
+	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+	struct cpuid_regs xss = cpuid(CPUID_XSAVE_LEAF, CPUID_XSAVE_XSS_SUBLEAF);
+
+	if (msr == MSR_IA32_FEATURE_CONTROL && !write)
+		val = msr_feature_control_guest(rdmsr(MSR_IA32_FEATURE_CONTROL));
+	else if (msr == MSR_IA32_XSS && !write)
+		val = rdmsr(MSR_IA32_XSS);
+	else if (msr == MSR_IA32_XSS && msr_xss_writable(val, ((uint64_t)xss.edx << 32) | xss.ecx))
+		wrmsr(MSR_IA32_XSS, val);
+	else
+		return false;
+	v->gprs.rax = (uint32_t)val;
+	v->gprs.rdx = val >> 32;
+	return true;
+}
+
 static void handle_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
@@ -112,7 +134,11 @@ static void handle_msr(struct vcpu *v, bool write)
 			v->ops->inject_exception(v, VEC_GP, 0);
 		return;
 	}
-	if (msr != MSR_IA32_FEATURE_CONTROL &&
+	if (policy_msr_access(v, msr, write)) {
+		vmx_skip_instruction(v);
+		return;
+	}
+	if (!msr_hidden(msr) && msr != MSR_IA32_FEATURE_CONTROL && msr != MSR_IA32_XSS &&
 	    !(msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_EXIT_CTLS2))
 		log_debug("vmx: guest %s of MSR 0x%x outside the MSR bitmap: #GP",
 			  write ? "wrmsr" : "rdmsr", msr);
@@ -219,23 +245,27 @@ static void handle_cr_access(struct vcpu *v)
 	vmx_skip_instruction(v);
 }
 
-/* The only guest-physical addresses EPT leaves out are drvisor's own
- * pages and those above the map: reported, and answered with #GP(0) as
- * svm_exit.c answers a nested page fault. If the faulting instruction was
- * an IRET that unblocked NMIs, blocking is restored (28.2.3). */
+/* Addresses above the map built up front are mapped now and the access
+ * retried (nested_map_fault). The only guest-physical addresses EPT leaves
+ * out are then drvisor's own pages and those above the CPU's physical
+ * width: reported, and answered with #GP(0) as svm_exit.c answers a nested
+ * page fault. If the faulting instruction was an IRET that unblocked NMIs,
+ * blocking is restored either way (28.2.3). */
 static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR), q = vmread(VMCS_EXIT_QUALIFICATION);
 
 	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+	if (nested_map_fault(gpa))
+		return;
 	log_warn("guest touched %s: gpa 0x%llx, %s%s%s, qualification 0x%llx, rip 0x%llx; "
 		 "injecting #GP(0)", hv_owns(gpa, 1) ? "drvisor's memory" : "unmapped memory",
 		 (unsigned long long)gpa, q & EPT_QUAL_READ ? "r" : "", q & EPT_QUAL_WRITE ? "w" : "",
 		 q & EPT_QUAL_FETCH ? "x" : "", (unsigned long long)q,
 		 (unsigned long long)vmread(VMCS_GUEST_RIP));
-	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
 	v->ops->inject_exception(v, VEC_GP, 0);
 }
 

@@ -12,6 +12,7 @@
 #include "arch-x86/msr.h"
 #include "arch-x86/paging.h"
 #include "core/hv_config.h"
+#include "core/msr_policy.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -52,18 +53,26 @@ static void msr_bitmap_intercept(uint8_t *bm, uint32_t msr)
 	bm[wr + idx / 8] |= (uint8_t)(1u << (idx % 8));
 }
 
-/* The guest sees a CPU without VMX (vcpu_emulate_cpuid), where these MSRs
- * do not exist: vmx_exit.c answers every read and write with #GP. Every
- * other MSR in the bitmap's ranges passes through (MSRs outside them always
+/* The guest sees a CPU without VMX (vcpu_emulate_cpuid), where the VMX
+ * MSRs do not exist, nor those core/msr_policy.h hides: vmx_exit.c answers
+ * every read and write with #GP; IA32_FEATURE_CONTROL reads locked with VMX
+ * off, IA32_XSS is checked (where XSAVES runs in the guest). Every other
+ * MSR in the bitmap's ranges passes through (MSRs outside them always
  * exit, 26.1.3). */
-static void setup_msr_bitmap(uint8_t *bm)
+static void setup_msr_bitmap(uint8_t *bm, bool xsaves)
 {
 	uint32_t msr;
+	unsigned i;
 
 	msr_bitmap_intercept(bm, MSR_IA32_FEATURE_CONTROL);
 	msr_bitmap_intercept(bm, MSR_IA32_DEBUGCTL); /* virtualized: core/debugreg.c */
 	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_EXIT_CTLS2; msr++)
 		msr_bitmap_intercept(bm, msr);
+	for (i = 0; i < msr_hidden_range_count; i++)
+		for (msr = msr_hidden_ranges[i].first; msr <= msr_hidden_ranges[i].last; msr++)
+			msr_bitmap_intercept(bm, msr);
+	if (xsaves)
+		msr_bitmap_intercept(bm, MSR_IA32_XSS);
 }
 
 /* The monitor's UART ports exit (25.6.4); see core/io_policy.h. */
@@ -229,7 +238,7 @@ void vmx_setup_vmcs(struct vmx_vcpu *x, const struct guest_state *gs)
 	 * (25.6.2): those CR0 bits are then the guest's own. */
 	if (x->ctl.proc2 & PROC2_UNRESTRICTED_GUEST)
 		x->cr0_fixed0 &= ~(CR0_PE | CR0_PG);
-	setup_msr_bitmap(x->msr_bitmap);
+	setup_msr_bitmap(x->msr_bitmap, x->ctl.proc2 & PROC2_XSAVES);
 	setup_io_bitmaps(x->io_bitmaps, hv_config.monitor_port);
 	setup_controls(x);
 	setup_host();

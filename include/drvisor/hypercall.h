@@ -43,7 +43,11 @@
 				 * RBX = the 8 bytes there, read by the host */
 
 #define DV_HOST_WATCH_QUERY 0    /* just report */
-#define DV_HOST_WATCH_TOUCH 1    /* the host writes its watched variable RCX times first */
+#define DV_HOST_WATCH_TOUCH 1    /* the host writes its watched variable RCX times first,
+				  * RCX <= DV_HOST_WATCH_TOUCH_MAX (else DV_HC_ERR_INVALID,
+				  * nothing written): each write is a #DB in the host, and
+				  * the guest's CPU waits meanwhile */
+#define DV_HOST_WATCH_TOUCH_MAX 1024u
 
 #define DV_HC_PING_MAGIC 0x72646976u /* "vidr" */
 

@@ -23,9 +23,13 @@ timeout=90
 case $mode in
 native) dv_native_esp "$guest" "$rd/esp" ;;
 drvisor)
+	# isolation also checks the bound of a test hypercall (test hooks)
+	hooks=off args=monitor_port=0x2f8
+	[[ $guest == isolation ]] && hooks=on
+	[[ $platform == qemu ]] && args+=" platform=qemu"
 	"$DV_TOOLS/mkesp" --out "$rd/esp" --build "$(dv_build_dir)" --clean \
-		--cfg monitor=com2 --cfg log_level=info \
-		--cfg "next=\\drvisor\\tests\\$guest.efi" --cfg "next_args=monitor_port=0x2f8" \
+		--cfg monitor=com2 --cfg log_level=info --cfg "test_hooks=$hooks" \
+		--cfg "next=\\drvisor\\tests\\$guest.efi" --cfg "next_args=$args" \
 		--guest "$guest" >/dev/null
 	;;
 *) dv_fail "unknown mode '$mode'" ;;

@@ -99,6 +99,8 @@ MAGIC_C=0x00006d6f6e740c01
 MAGIC_D=0x00006d6f6e740d01
 MAGIC_E=0x00006d6f6e740e01
 MAGIC_F=0x00006d6f6e740f01
+MAGIC_G=0x00006d6f6e741001
+MAGIC_H=0x00006d6f6e741101
 GUEST_DR7=0x0000000000d00404
 WATCH_DR7=0x00000000000d0401
 
@@ -609,6 +611,19 @@ if dv_has_line "$com1" '^Bail out!'; then
 	dv_fail "phase 6: the monitor's step of $n instructions across the CPUID at loop+2 raised a #DB in the guest: $(line_of '^Bail out!')" "${logs[@]}"
 fi
 after_steps 6 "$n" $MAGIC_F
+
+# ---- phase 7: the guest moves its TSC -------------------------------------------
+
+# The guest writes IA32_TSC far back, then far forward, and waits each time
+# for DR3 from us: the monitor must keep answering (core/poll_clock.h).
+for move in "back $MAGIC_G" "forward $MAGIC_H"; do
+	set -- $move
+	wait_guest "^montest: phase 7 ready: tsc moved $1 to 0x[0-9a-f]{16}, reads 0x[0-9a-f]{16}; waiting for dr3=0x[0-9a-f]{16}\$" 60
+	dc --set-dr3="$2"
+	[[ $DC_ST == 0 ]] ||
+		dv_fail "phase 7: no answer from the monitor after the guest moved its TSC $1: status $DC_ST after $DC_MS ms: $DC_ERR$(guest_note)" "${logs[@]}"
+	echo "monitor: phase 7: TSC moved $1, the monitor answered in $DC_MS ms"
+done
 
 # ---- the end --------------------------------------------------------------------
 
