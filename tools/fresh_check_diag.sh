@@ -61,32 +61,49 @@ fresh_diag_root_installed() {
 		awk '$2 == "installed" { print $1 }'
 }
 
-# fresh_diag_host_owner PATH: the package of this machine that owns PATH
-# (also under its other name across the /usr merge), or nothing.
-fresh_diag_host_owner() {
-	local p=$1 alt out
-	case $p in
-	/usr/*) alt=${p#/usr} ;;
-	*) alt=/usr$p ;;
-	esac
-	out=$(dpkg-query -S "$p" 2>/dev/null || dpkg-query -S "$alt" 2>/dev/null || true)
+# fresh_diag_host_owners PATH...: "PKG PATH" for each PATH that a package of
+# this machine owns (also under its other name across the /usr merge). One
+# dpkg-query for all of them: each reads the whole file database.
+fresh_diag_host_owners() {
+	(($#)) || return 0
+	local p
+	local -a alt=()
+	for p; do
+		case $p in
+		/usr/*) alt+=("${p#/usr}") ;;
+		*) alt+=("/usr$p") ;;
+		esac
+	done
 	# "pkg[:arch][, pkg2...]: path"; diversions are no owners.
-	printf '%s\n' "$out" | grep -v '^diversion ' | head -n 1 | sed -E 's/: .*//; s/, .*//; s/:[a-z0-9]+$//'
+	dpkg-query -S "$@" "${alt[@]}" 2>/dev/null | grep -v '^diversion ' |
+		sed -E 's/^([^:,]+)(:[a-z0-9]+)?(, [^:]*)?: (.*)$/\1 \4/' |
+		while read -r pkg path; do
+			case $path in
+			/usr/*) [[ " $* " == *" $path "* ]] || path=${path#/usr} ;;
+			*) [[ " $* " == *" $path "* ]] || path=/usr$path ;;
+			esac
+			echo "$pkg $path"
+		done
+}
+
+# fresh_diag_host_owner PATH: the package of this machine that owns PATH, or
+# nothing.
+fresh_diag_host_owner() {
+	fresh_diag_host_owners "$1" | head -n 1 | cut -d' ' -f1
 }
 
 # fresh_diag_missing STRACE_LOG ROOT: "PKG PATH" for each package this machine
 # has and ROOT lacks whose file the traced step looked for (one example path).
 fresh_diag_missing() {
-	local log=$1 root=$2 p pkg
+	local log=$1 root=$2 pkg path
 	local -a here=() lacking=()
 	local -A example=()
 	mapfile -t here < <(fresh_diag_looked_for "$log")
 	((${#here[@]})) || return 0
 	mapfile -t lacking < <(fresh_diag_root_missing "$root" "${here[@]}")
-	for p in "${lacking[@]}"; do
-		pkg=$(fresh_diag_host_owner "$p")
-		[[ -n $pkg && -z ${example[$pkg]:-} ]] && example[$pkg]=$p
-	done
+	while read -r pkg path; do
+		[[ -n $pkg && -z ${example[$pkg]:-} ]] && example[$pkg]=$path
+	done < <(fresh_diag_host_owners "${lacking[@]}" | sort -u)
 	((${#example[@]})) || return 0
 	local -A installed=()
 	while IFS= read -r pkg; do installed[$pkg]=1; done \
