@@ -1,13 +1,14 @@
 /*
  * drtest: the guest's debug registers (DR0-3, DR6, DR7, IA32_DEBUGCTL), the
- * suite of issue 5. One boot runs all eleven cases; the same binary runs
+ * suite of issues 5 and 13. One boot runs all thirteen cases; the same binary runs
  * natively (the reference) and under drvisor with each dr_switch policy, and
  * tests/integration/drtest_compare.sh compares the TAP lines of the runs:
  *
  *   1 fixed bits          5 single step (TF)     9 persistence across exits
  *   2 read-back, #GP      6 general detect       10 isolation (test hooks)
  *   3 instruction bps     7 DR4/DR5 and CR4.DE   11 seeded random sequence
- *   4 data watchpoints    8 IA32_DEBUGCTL
+ *   4 data watchpoints    8 IA32_DEBUGCTL        12 GD across stepped exiting insns
+ *                                                13 sticky DR6 bits across steps
  *
  * Output rules, so that the runs compare line by line:
  * - one TAP line per case, numbered and named the same everywhere; names
@@ -43,7 +44,7 @@
 #include "drvisor/hypercall.h"
 #include "guest-tests/lib/guest.h"
 
-#define CASES 11
+#define CASES 13
 #define DEFAULT_EXITS 100000ull
 #define DEFAULT_SEED 0x5eed2026ull
 #define RANDOM_STEPS 2000u
@@ -134,7 +135,7 @@ extern char dt_btf_t1[], dt_btf_t2[], dt_btf_t3[], dt_btf_t4[];
 void dt_db_stub(void);
 #define DB_LOG_MAX 64
 extern volatile uint64_t dt_db_count;
-extern volatile uint64_t dt_db_rips[DB_LOG_MAX], dt_db_dr6s[DB_LOG_MAX];
+extern volatile uint64_t dt_db_rips[DB_LOG_MAX], dt_db_dr6s[DB_LOG_MAX], dt_db_dr7s[DB_LOG_MAX];
 
 /* ---- run-wide state ---- */
 static struct hv_info hv;
@@ -1361,6 +1362,126 @@ static void case_random(void)
 	trap_set_mode(TRAP_DB, TRAP_ABORT);
 }
 
+/* ================ 12, 13: what a delivered #DB does ================ */
+/* A #DB the CPU delivers clears DR7.GD (SDM vol. 3B 18.2.4), leaves DR6's
+ * BD, BS and BT set by earlier events (only B0-B3 "may be cleared", 18.2.3;
+ * what the emulators here do: Bochs and QEMU clear them) and clears
+ * IA32_DEBUGCTL.LBR/BTF (18.4). A single-step trap after an instruction that
+ * exits under drvisor is raised by drvisor, not by the CPU: these cases step
+ * over the exiting instructions with those conditions set and check what the
+ * #DB handler (dt_db_stub) sees. DEBUGCTL's part no emulator here shows
+ * (tests/unit/test_db_delivery.c). */
+struct step_run {
+	const char *what;
+	void (*fn)(void *);
+	char *const *rips;
+	unsigned count;
+};
+
+#define STEP_RUN(what, fn, rips) { what, fn, rips, sizeof(rips) / sizeof(rips[0]) }
+
+/* The exiting instructions this platform lets the guest step over: CPUID,
+ * RDMSR of IA32_DEBUGCTL (where it does not fault) and, under drvisor, the
+ * hypercall. Returns how many went into runs[3]. */
+static unsigned exiting_runs(struct step_run *runs)
+{
+	struct trap_info t;
+	uint64_t v;
+	unsigned n = 0;
+
+	runs[n++] = (struct step_run)STEP_RUN("CPUID, CPUID, NOP", dt_ss_cpuid, ss_cpuid_rips);
+	if (!try_rdmsr(MSR_IA32_DEBUGCTL, &v, &t))
+		runs[n++] = (struct step_run)STEP_RUN("RDMSR of IA32_DEBUGCTL", run_ss_rdmsr,
+						      ss_rdmsr_rips);
+	if (under && hv.vendor == HV_VENDOR_AMD)
+		runs[n++] = (struct step_run)STEP_RUN("VMMCALL (DV_HC_PING)", run_ss_vmmcall,
+						      ss_vmmcall_rips);
+	else if (under)
+		runs[n++] = (struct step_run)STEP_RUN("VMCALL (DV_HC_PING)", run_ss_vmcall,
+						      ss_vmcall_rips);
+	else
+		info("natively: no hypercall to step over");
+	return n;
+}
+
+/* Steps s->fn with DR6 = dr6_in and DR7 = dr7_in set just before: one trap
+ * per instruction, the first with DR6 = first_dr6, the later ones clean|BS
+ * (the stub resets DR6), each seeing DR7 = dr7_seen, which DR7 still holds
+ * afterwards. */
+static void check_db_effects(const struct step_run *s, uint64_t dr6_in, uint64_t dr7_in,
+			     uint64_t first_dr6, uint64_t dr7_seen)
+{
+	uint64_t f, got, dr7;
+	struct trap_info t;
+	int r;
+
+	info("stepping: %s", s->what);
+	f = irq_save();
+	db_stub_install();
+	wr_dr(6, dr6_in);
+	wr_dr(7, dr7_in);
+	r = guest_try(s->fn, 0, &t);
+	db_stub_remove();
+	irq_restore(f);
+	got = dt_db_count;
+	dr7 = safe_rd_dr7();
+	safe_dr_reset();
+	if (r) {
+		FAIL("exception: expected none got %s at %#lx (%s)", trap_name(t.vector), t.rip,
+		     s->what);
+		return;
+	}
+	eq("dr7", dr7, dr7_seen, "after %s", s->what);
+	if (!eq("#DB count", got, s->count, "%s", s->what)) {
+		for (unsigned i = 0; i < got && i < DB_LOG_MAX && i < 4; i++)
+			diag("  trap %u at %#lx dr6 %#lx dr7 %#lx", i, dt_db_rips[i], dt_db_dr6s[i],
+			     dt_db_dr7s[i]);
+		return;
+	}
+	for (unsigned i = 0; i < s->count; i++) {
+		eq("rip", dt_db_rips[i], addr_of(s->rips[i]), "%s, trap %u", s->what, i + 1);
+		eq("dr6", dt_db_dr6s[i], i ? DR6_CLEAN | DR6_BS : first_dr6, "%s, trap %u",
+		   s->what, i + 1);
+		eq("dr7", dt_db_dr7s[i], dr7_seen, "%s, trap %u", s->what, i + 1);
+	}
+}
+
+static void case_gd_step(void)
+{
+	struct step_run runs[3];
+	struct trap_info t;
+	uint64_t v = DR7_INIT | DR7_GD;
+	unsigned n;
+
+	dr_reset();
+	if (!guest_try(dt_p_gd_detect, &v, &t)) {
+		safe_dr_reset();
+		c_skip = "platform lacks DR7.GD (a MOV DR with DR7.GD set did not raise #DB)";
+		return;
+	}
+	safe_dr_reset();
+	n = exiting_runs(runs);
+	for (unsigned i = 0; i < n; i++)
+		check_db_effects(&runs[i], DR6_CLEAN, DR7_INIT | DR7_GD | DR7_GE,
+				 DR6_CLEAN | DR6_BS, DR7_INIT | DR7_GE);
+	dr_reset();
+}
+
+/* BT is left out: Bochs 2.7 clears it on every #DB (it keeps only BD and
+ * BS), which the SDM does not allow and QEMU does not do. */
+static void case_sticky_step(void)
+{
+	struct step_run runs[3];
+	unsigned n;
+
+	dr_reset();
+	n = exiting_runs(runs);
+	for (unsigned i = 0; i < n; i++)
+		check_db_effects(&runs[i], DR6_CLEAN | DR6_BD | DR6_B(1), DR7_INIT | DR7_LE,
+				 DR6_CLEAN | DR6_BD | DR6_BS, DR7_INIT | DR7_LE);
+	dr_reset();
+}
+
 /* ======================= driver ======================= */
 struct tcase {
 	const char *name;
@@ -1387,6 +1508,10 @@ static const struct tcase cases[CASES] = {
 	  case_isolation },
 	{ "seeded random sequence of DR writes, watchpoint hits and exits matches the reference model",
 	  case_random },
+	{ "single step across exiting instructions with DR7.GD set: one #DB each, GD clear in the handler",
+	  case_gd_step },
+	{ "single step across exiting instructions keeps DR6.BD of an earlier event, clears B0-B3",
+	  case_sticky_step },
 };
 
 static void case_tramp(void *arg)

@@ -328,7 +328,7 @@ AT dt_btf_t3
 	ret
 
 ; ---- #DB handler for counting steps (installed in gate 1 by drtest.c):
-; logs the pushed RIP and DR6 of the first DB_LOG_MAX traps, counts all,
+; logs the pushed RIP, DR6 and DR7 of the first DB_LOG_MAX traps, counts all,
 ; resets DR6 and returns with the interrupted RFLAGS (TF stays set). ----
 
 FN dt_db_stub
@@ -344,6 +344,9 @@ FN dt_db_stub
 	mov rdx, dr6
 	lea rax, [rel dt_db_dr6s]
 	mov [rax + rcx * 8], rdx
+	mov rdx, dr7            ; after DR6: a #DB the CPU delivered has cleared DR7.GD
+	lea rax, [rel dt_db_dr7s]
+	mov [rax + rcx * 8], rdx
 .full:
 	inc qword [rel dt_db_count]
 	mov eax, DR6_CLEAN
@@ -355,10 +358,11 @@ FN dt_db_stub
 
 section .bss
 align 8
-global dt_ibp_done, dt_db_count, dt_db_rips, dt_db_dr6s
+global dt_ibp_done, dt_db_count, dt_db_rips, dt_db_dr6s, dt_db_dr7s
 dt_ibp_done: resq 1
 dt_db_count: resq 1
 dt_db_rips: resq DB_LOG_MAX
 dt_db_dr6s: resq DB_LOG_MAX
+dt_db_dr7s: resq DB_LOG_MAX
 
 section .note.GNU-stack noalloc noexec nowrite progbits
