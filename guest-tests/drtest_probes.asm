@@ -300,6 +300,36 @@ AT dt_ss_vmcall_t4
 	pop rbx
 	ret
 
+; OUT of AL to port DI (the monitor UART's scratch register under drvisor:
+; an I/O exit), stepped: one trap at dt_ss_out_t1 with the library's
+; one-shot resume mode.
+FN dt_ss_out
+	mov edx, edi
+	xor eax, eax
+	TF_ON
+	out dx, al
+AT dt_ss_out_t1
+	pushfq
+	and qword [rsp], ~RFLAGS_TF
+	popfq
+	ret
+
+; The same OUT, not stepped (a forced I/O exit under drvisor).
+FN dt_out8
+	mov edx, edi
+	mov eax, esi
+	out dx, al
+	ret
+
+; Wait for the next interrupt (the firmware's timer): under drvisor on SVM
+; an interrupt exit. RFLAGS.IF comes back as it was.
+FN dt_wait_irq
+	pushfq
+	sti
+	hlt
+	popfq
+	ret
+
 ; Branch trace (IA32_DEBUGCTL.BTF = 1 with TF): a trap only after taken
 ; branches, at the branch target (SDM vol. 3B 18.4.3; APM vol. 2 13.1.3.3).
 ; Taken: JMP (-> t1), JZ (-> t2), CALL (-> t3), RET (-> t4); the JNZ is not
