@@ -968,6 +968,61 @@ static void case_dr45(void)
 static char *const btf_rips[] = { dt_btf_t1, dt_btf_t2, dt_btf_t3, dt_btf_t4 };
 #define BTF_ALL_STEPS 12u /* traps without BTF: every instruction, see the asm */
 
+/* The IA32_DEBUGCTL bits CPUID enumerates beyond LBR and BTF (SDM vol. 4
+ * table 2-2; the same bus-lock bit on AMD): bus-lock detect (bit 2), RTM_DEBUG
+ * (15), FREEZE_LBRS/PERFMON_ON_PMI (11, 12: PDCM and PMU version > 1),
+ * FREEZE_WHILE_SMM (14: IA32_PERF_CAPABILITIES[12]). */
+static uint64_t debugctl_enumerated(void)
+{
+	struct hv_cpuid_regs l0 = hv_cpuid(0, 0), l1 = hv_cpuid(1, 0), l7 = { 0, 0, 0, 0 };
+	uint32_t pmu = l0.eax >= 0xa ? hv_cpuid(0xa, 0).eax & 0xff : 0;
+	int pdcm = (l1.ecx >> 15) & 1, intel = hv.vendor == HV_VENDOR_INTEL;
+	uint64_t bits = 0, caps = 0;
+	struct trap_info t;
+
+	if (l0.eax >= 7)
+		l7 = hv_cpuid(7, 0);
+	if (l7.ecx & CPUID_7_ECX_BUS_LOCK_DETECT)
+		bits |= 1ull << 2;
+	if (intel && (l7.ebx & CPUID_7_EBX_RTM))
+		bits |= 1ull << 15;
+	if (intel && pdcm && pmu > 1)
+		bits |= 3ull << 11;
+	if (intel && pdcm && !try_rdmsr(0x345, &caps, &t) && (caps & (1ull << 12)))
+		bits |= 1ull << 14;
+	return bits;
+}
+
+/* Every bit CPUID enumerates is accepted and reads back; every other bit of
+ * 2-15 either raises #GP(0) or, natively on a CPU with more than its CPUID
+ * says, is left out of the check. */
+static void debugctl_enumerated_bits(void)
+{
+	uint64_t want = debugctl_enumerated(), got;
+	struct trap_info t;
+
+	info("IA32_DEBUGCTL bits CPUID enumerates beyond LBR/BTF: %#lx", want);
+	for (unsigned b = 2; b < 16; b++) {
+		uint64_t bit = 1ull << b;
+		int faulted = try_wrmsr(MSR_IA32_DEBUGCTL, bit, &t);
+
+		if (!(want & bit)) {
+			if (under && !faulted)
+				FAIL("exception: expected #GP got none (WRMSR IA32_DEBUGCTL %#lx, "
+				     "not enumerated)", bit);
+			continue;
+		}
+		if (faulted) {
+			FAIL("exception: expected none got %s (WRMSR IA32_DEBUGCTL %#lx, enumerated)",
+			     trap_name(t.vector), bit);
+			continue;
+		}
+		try_rdmsr(MSR_IA32_DEBUGCTL, &got, &t);
+		eq("debugctl", got, bit, "enumerated bit %u read back", b);
+	}
+	try_wrmsr(MSR_IA32_DEBUGCTL, 0, &t);
+}
+
 static void case_debugctl(void)
 {
 	static const uint64_t supported[] = { DEBUGCTL_LBR, DEBUGCTL_BTF,
@@ -1015,6 +1070,8 @@ static void case_debugctl(void)
 		try_rdmsr(MSR_IA32_DEBUGCTL, &got, &t);
 		eq("debugctl", got, DEBUGCTL_LBR, "after the refused write of %#lx", reserved[i]);
 	}
+
+	debugctl_enumerated_bits();
 
 	/* BTF with TF: traps only after taken branches. */
 	try_wrmsr(MSR_IA32_DEBUGCTL, DEBUGCTL_BTF, &t);
