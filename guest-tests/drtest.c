@@ -1397,8 +1397,10 @@ static int op_step(struct rmodel *m)
 	return ok;
 }
 
-/* DR7.GD set, maybe a forced exit, then either a single step or a MOV
- * from DR6: a #DB with BD at the MOV, GD cleared. */
+/* DR7.GD set, maybe a forced exit (not the timer wait: the firmware's
+ * interrupt entry saves the debug registers, and its MOV from DR7 would take
+ * the general-detect #DB), then either a single step or a MOV from DR6: a
+ * #DB with BD at the MOV, GD cleared. */
 static int op_gd(struct rmodel *m)
 {
 	uint64_t v = 0;
@@ -1406,7 +1408,7 @@ static int op_gd(struct rmodel *m)
 
 	wr_dr(7, m->dr7 | DR7_GD);
 	if (rndn(2))
-		forced_exit(rndn(4));
+		forced_exit(rndn(3));
 	if (rndn(2))
 		return op_step(m);
 	trap_log_clear();
@@ -1546,8 +1548,14 @@ static void case_random(void)
 			}
 			wr_dr(7, m.dr7);
 		} else {
+			/* With IF = 0, as case 5: an interrupt between the
+			 * steps would add or hide a trap, and one taken with GD
+			 * set would meet the firmware's MOV DR first. */
+			uint64_t f = irq_save();
+
 			dr6_before_db(&m);
 			ok = op == OP_STEP ? op_step(&m) : op_gd(&m);
+			irq_restore(f);
 		}
 		if (ok && rndn(4) == 0) {
 			forced_exit(rndn(4));
