@@ -7,14 +7,19 @@
 #define CPUID_1_ECX_DTES64 (1u << 2)
 #define CPUID_1_ECX_DS_CPL (1u << 4)
 #define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_PDCM (1u << 15)     /* IA32_PERF_CAPABILITIES exists */
 #define CPUID_1_ECX_XSAVE (1u << 26)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_1_EDX_DS (1u << 21)
+#define CPUID_1_EDX_DS (1u << 21)       /* debug store (BTS, PEBS) */
 #define CPUID_STRUCT_FEATURES 7u
 #define CPUID_7_EBX_PT (1u << 25)
 #define CPUID_7_ECX_OSPKE (1u << 4)
 #define CPUID_7_EDX_ARCH_LBR (1u << 19)
+#define CPUID_7_EBX_RTM (1u << 11)
+#define CPUID_7_ECX_BUS_LOCK_DETECT (1u << 24)
+#define CPUID_PMU_LEAF 0xau
+#define CPUID_A_EAX_PMU_VERSION 0xffu
 #define CPUID_XSAVE_LEAF 0xdu
 #define CPUID_XSAVE_XSS_SUBLEAF 1u     /* ECX: the IA32_XSS bits the CPU supports */
 #define XFEATURE_PT_INDEX 8u           /* XSAVE state components (SDM vol. 1 13.1) */

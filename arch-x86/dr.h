@@ -9,12 +9,15 @@
 #define DR6_BS (1ull << 14)             /* single step */
 #define DR6_BT (1ull << 15)             /* task switch */
 #define DR6_RTM (1ull << 16)            /* 0 = #DB inside an RTM region */
+#define DR6_BLD (1ull << 11)            /* 0 = bus-lock #DB (with bus-lock detect) */
+#define DR6_B0_3 0xfull                 /* B0-B3 */
 /* The status bits a #DB reports: B0-B3, BD, BS, BT. */
-#define DR6_STATUS (0xfull | DR6_BD | DR6_BS | DR6_BT)
+#define DR6_STATUS (DR6_B0_3 | DR6_BD | DR6_BS | DR6_BT)
 /* Bits that read as 1 (4-11, 16-31; RTM is active-low) and the power-on value. */
 #define DR6_FIXED_1 0xffff0ff0ull
 #define DR6_RESET 0xffff0ff0ull
 #define DR6_HIGH_MASK 0xffffffff00000000ull /* must be 0: #GP on MOV */
+#define DR6_RESERVED_0 (DR6_HIGH_MASK | (1ull << 12)) /* read as 0 */
 
 /* DR7 */
 #define DR7_L0 (1ull << 0)              /* local enable of breakpoint 0; G0 is bit 1 */
@@ -32,10 +35,24 @@
 #define DR7_RW_WRITE 0x1ull
 #define DR7_LEN_8 0x2ull
 
-/* IA32_DEBUGCTL: the bits drvisor's virtual CPU has, on both vendors. */
+/* IA32_DEBUGCTL (SDM vol. 4 table 2-2, vol. 3B 18.4.1; APM vol. 2 13.1.1.6).
+ * Which of them the guest's virtual CPU has: core/debugctl.c. */
 #define DEBUGCTL_LBR (1ull << 0)
 #define DEBUGCTL_BTF (1ull << 1)
-#define DEBUGCTL_GUEST_SUPPORTED (DEBUGCTL_LBR | DEBUGCTL_BTF)
+#define DEBUGCTL_BUS_LOCK_DETECT (1ull << 2)  /* with CPUID.7.0:ECX[24], both vendors */
+#define DEBUGCTL_TR (1ull << 6)               /* Intel: branch trace messages */
+#define DEBUGCTL_BTS (1ull << 7)              /* Intel: branch trace store (DS area) */
+#define DEBUGCTL_BTINT (1ull << 8)
+#define DEBUGCTL_BTS_OFF_OS (1ull << 9)
+#define DEBUGCTL_BTS_OFF_USR (1ull << 10)
+#define DEBUGCTL_FREEZE_LBRS_ON_PMI (1ull << 11)
+#define DEBUGCTL_FREEZE_PERFMON_ON_PMI (1ull << 12)
+#define DEBUGCTL_ENABLE_UNCORE_PMI (1ull << 13)
+#define DEBUGCTL_FREEZE_WHILE_SMM (1ull << 14)
+#define DEBUGCTL_RTM_DEBUG (1ull << 15)
+/* What the CPU clears by itself when it delivers a #DB (SDM vol. 3B 18.4.1,
+ * 18.4.3; APM vol. 2 13.1.3.4). */
+#define DEBUGCTL_CLEARED_BY_DB (DEBUGCTL_LBR | DEBUGCTL_BTF)
 
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)

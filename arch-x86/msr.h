@@ -18,6 +18,8 @@
 #define MSR_IA32_MTRR_FIX16K_A0000      0x00000259
 #define MSR_IA32_MTRR_FIX4K_C0000       0x00000268
 #define MSR_IA32_PAT                    0x00000277
+#define MSR_IA32_PERF_CAPABILITIES      0x00000345 /* with CPUID.1:ECX.PDCM */
+#define PERF_CAP_FREEZE_WHILE_SMM       (1ull << 12)
 #define MSR_IA32_MTRR_DEF_TYPE          0x000002ff
 #define MSR_IA32_PEBS_ENABLE            0x000003f1
 #define MSR_IA32_VMX_BASIC              0x00000480

@@ -1,10 +1,15 @@
 /* The debug-register policy and the host's own watchpoint (core/debugreg.h). */
 #include "debugreg.h"
+#include "db_delivery.h"
+#include "debugctl.h"
 #include "hv_config.h"
 #include "log.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/cpu_features.h"
+#include "arch-x86/cpuid_bits.h"
 #include "arch-x86/dr.h"
+#include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 
 /* The host's watchpoint for the test suite: breakpoint 0, local enable,
@@ -16,6 +21,10 @@ static volatile uint64_t host_watch_var __attribute__((aligned(8)));
 static uint64_t host_watch_hits;
 /* The host's DR7 enables no breakpoint: kept where the host arms its own. */
 static bool host_dr7_idle;
+/* The guest's IA32_DEBUGCTL bits, and those of DEBUGCTL_CLEARED_BY_DB the
+ * hardware really keeps (0 where writes are ignored, as on the emulators). */
+static uint64_t debugctl_mask = DEBUGCTL_LBR | DEBUGCTL_BTF;
+static uint64_t debugctl_held;
 
 static bool test_hooks_on(void)
 {
@@ -53,12 +62,50 @@ void debugreg_reset(struct vcpu *v)
 	v->ops->write_reg(v, VCPU_REG_DR7, DR7_RESET);
 }
 
+/* The enumeration of IA32_DEBUGCTL's bits on this CPU (core/debugctl.h). */
+static struct debugctl_cpuid read_debugctl_cpuid(void)
+{
+	uint32_t max = cpuid(0, 0).eax;
+	struct debugctl_cpuid c = { .intel = boot_cpu_features.intel,
+				    .leaf1_ecx = cpuid(CPUID_FEATURES, 0).ecx };
+
+	if (max >= CPUID_STRUCT_FEATURES) {
+		struct cpuid_regs r = cpuid(CPUID_STRUCT_FEATURES, 0);
+
+		c.leaf7_ebx = r.ebx;
+		c.leaf7_ecx = r.ecx;
+	}
+	if (c.intel && max >= CPUID_PMU_LEAF)
+		c.leafa_eax = cpuid(CPUID_PMU_LEAF, 0).eax;
+	if (c.intel && (c.leaf1_ecx & CPUID_1_ECX_PDCM))
+		c.perf_capabilities = rdmsr(MSR_IA32_PERF_CAPABILITIES);
+	return c;
+}
+
+/* Which of LBR/BTF the MSR keeps: written, read back, cleared again. BTF
+ * without TF and LBR for a few host instructions change nothing. */
+static uint64_t probe_debugctl_held(void)
+{
+	uint64_t held;
+
+	wrmsr(MSR_IA32_DEBUGCTL, DEBUGCTL_CLEARED_BY_DB);
+	held = rdmsr(MSR_IA32_DEBUGCTL) & DEBUGCTL_CLEARED_BY_DB;
+	wrmsr(MSR_IA32_DEBUGCTL, 0);
+	return held;
+}
+
 void debugreg_host_init(void)
 {
+	struct debugctl_cpuid c = read_debugctl_cpuid();
+
 	uint64_t dr7 = test_hooks_on() ? HOST_WATCH_DR7 : DR7_RESET;
 
 	/* The host uses neither LBR nor BTF: its IA32_DEBUGCTL is 0, which is
 	 * also what a VMX exit leaves (SDM vol. 3C 28.5.1). */
+	debugctl_mask = debugctl_supported(&c);
+	debugctl_held = probe_debugctl_held();
+	log_info("debugctl: guest bits 0x%llx, hardware keeps LBR/BTF 0x%llx",
+		 (unsigned long long)debugctl_mask, (unsigned long long)debugctl_held);
 	wrmsr(MSR_IA32_DEBUGCTL, 0);
 	write_dr7(0); /* breakpoints off before their addresses change */
 	write_dr0(test_hooks_on() ? (uint64_t)&host_watch_var : 0);
@@ -98,10 +145,33 @@ uint64_t debugreg_read_debugctl(const struct vcpu *v)
 
 bool debugreg_write_debugctl(struct vcpu *v, uint64_t val)
 {
-	if (val & ~DEBUGCTL_GUEST_SUPPORTED)
+	if (val & ~debugctl_mask)
 		return false;
 	v->dbg.guest.debugctl = val;
 	return true;
+}
+
+uint64_t debugreg_debugctl_mask(void)
+{
+	return debugctl_mask;
+}
+
+void debugreg_debugctl_exit(struct vcpu *v, uint64_t reported)
+{
+	v->dbg.guest.debugctl = debugctl_after_exit(v->dbg.guest.debugctl, reported, debugctl_held);
+}
+
+void debugreg_emulate_step_db(struct vcpu *v)
+{
+	struct db_state s = { .dr6 = v->ops->read_reg(v, VCPU_REG_DR6),
+			      .dr7 = v->ops->read_reg(v, VCPU_REG_DR7),
+			      .debugctl = v->dbg.guest.debugctl };
+
+	db_deliver(&s, DR6_BS);
+	v->ops->write_reg(v, VCPU_REG_DR6, s.dr6);
+	v->ops->write_reg(v, VCPU_REG_DR7, s.dr7);
+	v->dbg.guest.debugctl = s.debugctl;
+	v->ops->inject_exception(v, VEC_DB, 0);
 }
 
 bool debugreg_host_db(void)

@@ -30,6 +30,8 @@ struct vcpu_debug {
 				      * and the host has no breakpoint enabled and TF clear:
 				      * an exit may leave the debug registers as they are
 				      * (core/fast_exit.h; IA32_DEBUGCTL is checked apart) */
+	uint64_t debugctl_hw;        /* the guest's IA32_DEBUGCTL as the CPU left it, read by
+				      * the loop where it swaps the MSR by hand (DEBUGCTL_OUT) */
 };
 
 struct vcpu;
@@ -63,9 +65,24 @@ bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7);
 void debugreg_guest_access(struct vcpu *v);
 
 /* Guest RDMSR/WRMSR of IA32_DEBUGCTL. A write with a bit outside
- * DEBUGCTL_GUEST_SUPPORTED returns false: the caller injects #GP(0). */
+ * debugreg_debugctl_mask() returns false: the caller injects #GP(0). */
 uint64_t debugreg_read_debugctl(const struct vcpu *v);
 bool debugreg_write_debugctl(struct vcpu *v, uint64_t val);
+
+/* The IA32_DEBUGCTL bits of the guest's virtual CPU (core/debugctl.h),
+ * fixed by debugreg_host_init. */
+uint64_t debugreg_debugctl_mask(void);
+
+/* After an exit: the guest's IA32_DEBUGCTL as the hardware reports it
+ * (VMCS/VMCB field, or the MSR read back by DEBUGCTL_OUT). Takes over what
+ * the CPU itself did to it (LBR/BTF cleared by a #DB), nothing else. */
+void debugreg_debugctl_exit(struct vcpu *v, uint64_t reported);
+
+/* The single-step #DB after an instruction drvisor emulated, with every
+ * side effect a delivered #DB has (core/db_delivery.h), for a vendor that
+ * cannot make the CPU raise it: DR6, DR7 and IA32_DEBUGCTL updated, #DB
+ * queued. */
+void debugreg_emulate_step_db(struct vcpu *v);
 
 /* A #DB taken in the host: true if it was the host's own watchpoint (counted
  * and cleared), false if it is unexpected. */

@@ -116,7 +116,7 @@ static bool t_get_reg(unsigned n, enum monitor_reg r, uint64_t *val)
 
 static uint64_t t_debugctl_mask(void)
 {
-	return DEBUGCTL_GUEST_SUPPORTED;
+	return debugreg_debugctl_mask();
 }
 
 static unsigned t_stat_count(void)

@@ -1,6 +1,7 @@
 /* Exit handling that is the same on both vendors: CPUID, hypercalls, exit
  * statistics, guest shutdown. */
 #include "vcpu.h"
+#include "debugctl.h"
 #include "log.h"
 #include "hv_config.h"
 #include "memory.h"
@@ -21,6 +22,7 @@ _Static_assert(offsetof(struct vcpu_debug, host) == 56, "DBG_HOST in debugreg.in
 _Static_assert(offsetof(struct vcpu_debug, host_rflags) == 112, "DBG_HOST_RFLAGS");
 _Static_assert(offsetof(struct vcpu_debug, switch_dr) == 120, "DBG_SWITCH_DR");
 _Static_assert(offsetof(struct vcpu_debug, swap_debugctl) == 124, "DBG_SWAP_DEBUGCTL");
+_Static_assert(offsetof(struct vcpu_debug, debugctl_hw) == 136, "DBG_DEBUGCTL_HW");
 _Static_assert(offsetof(struct dr_set, dr6) == 32 && offsetof(struct dr_set, debugctl) == 48,
 	       "DRS_* in debugreg.inc");
 
@@ -161,17 +163,15 @@ void vcpu_hypercall(struct vcpu *v)
 void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags)
 {
 	bool guest_tf = (rflags & RFLAGS_TF) && !v->step_tf_ours;
-	uint64_t dr6;
 
 	if (v->run == VCPU_RUN_STEP)
 		vcpu_step_event(v);
 	if (!guest_tf)
 		return;
-	/* As the reference (Bochs) does on a #DB: the status bits are
-	 * replaced, the reserved-1 bits kept. */
-	dr6 = v->ops->read_reg(v, VCPU_REG_DR6) & ~DR6_STATUS;
-	v->ops->write_reg(v, VCPU_REG_DR6, dr6 | DR6_BS);
-	v->ops->inject_exception(v, VEC_DB, 0);
+	/* Best, the CPU raises it itself at the next entry, side effects and
+	 * all; else drvisor does what delivering it would. */
+	if (!v->ops->pend_step_trap || !v->ops->pend_step_trap(v))
+		debugreg_emulate_step_db(v);
 }
 
 void vcpu_print_stats(const struct vcpu *v)

@@ -70,6 +70,11 @@ struct vendor_ops {
 	 * the guest executes one instruction, then exits, and the vendor calls
 	 * vcpu_step_event. The guest must not see the mechanism. */
 	void (*set_single_step)(struct vcpu *v, bool on);
+	/* Make the CPU itself raise the single-step #DB after an instruction
+	 * drvisor emulated, at the next entry, with all the side effects of a
+	 * delivered #DB (VMX: the pending debug exceptions field). NULL, or
+	 * false returned, where it cannot: core/ emulates them then. */
+	bool (*pend_step_trap)(struct vcpu *v);
 };
 
 /* Offsets the entry loops use (GPR_*, VCPU_DBG in the .asm files). */
@@ -121,7 +126,9 @@ void vcpu_hypercall(struct vcpu *v);
 /* Call after drvisor emulated an instruction and moved RIP past it: a step
  * of the monitor's is over, and if the guest itself was single-stepping
  * (its own RFLAGS.TF), the #DB with DR6.BS that the CPU would have raised
- * after the instruction (SDM vol. 3B 18.3.1.4) is raised now. rflags: the
+ * after the instruction (SDM vol. 3B 18.3.1.4) is raised now, as the CPU
+ * would deliver it (DR7.GD, DR6's sticky bits, DEBUGCTL.LBR/BTF: core/
+ * db_delivery.h). rflags: the
  * guest's RFLAGS, which the vendor has at hand. */
 void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags);
 

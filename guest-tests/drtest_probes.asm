@@ -300,6 +300,36 @@ AT dt_ss_vmcall_t4
 	pop rbx
 	ret
 
+; OUT of AL to port DI (the monitor UART's scratch register under drvisor:
+; an I/O exit), stepped: one trap at dt_ss_out_t1 with the library's
+; one-shot resume mode.
+FN dt_ss_out
+	mov edx, edi
+	xor eax, eax
+	TF_ON
+	out dx, al
+AT dt_ss_out_t1
+	pushfq
+	and qword [rsp], ~RFLAGS_TF
+	popfq
+	ret
+
+; The same OUT, not stepped (a forced I/O exit under drvisor).
+FN dt_out8
+	mov edx, edi
+	mov eax, esi
+	out dx, al
+	ret
+
+; Wait for the next interrupt (the firmware's timer): under drvisor on SVM
+; an interrupt exit. RFLAGS.IF comes back as it was.
+FN dt_wait_irq
+	pushfq
+	sti
+	hlt
+	popfq
+	ret
+
 ; Branch trace (IA32_DEBUGCTL.BTF = 1 with TF): a trap only after taken
 ; branches, at the branch target (SDM vol. 3B 18.4.3; APM vol. 2 13.1.3.3).
 ; Taken: JMP (-> t1), JZ (-> t2), CALL (-> t3), RET (-> t4); the JNZ is not
@@ -328,7 +358,7 @@ AT dt_btf_t3
 	ret
 
 ; ---- #DB handler for counting steps (installed in gate 1 by drtest.c):
-; logs the pushed RIP and DR6 of the first DB_LOG_MAX traps, counts all,
+; logs the pushed RIP, DR6 and DR7 of the first DB_LOG_MAX traps, counts all,
 ; resets DR6 and returns with the interrupted RFLAGS (TF stays set). ----
 
 FN dt_db_stub
@@ -344,6 +374,9 @@ FN dt_db_stub
 	mov rdx, dr6
 	lea rax, [rel dt_db_dr6s]
 	mov [rax + rcx * 8], rdx
+	mov rdx, dr7            ; after DR6: a #DB the CPU delivered has cleared DR7.GD
+	lea rax, [rel dt_db_dr7s]
+	mov [rax + rcx * 8], rdx
 .full:
 	inc qword [rel dt_db_count]
 	mov eax, DR6_CLEAN
@@ -355,10 +388,11 @@ FN dt_db_stub
 
 section .bss
 align 8
-global dt_ibp_done, dt_db_count, dt_db_rips, dt_db_dr6s
+global dt_ibp_done, dt_db_count, dt_db_rips, dt_db_dr6s, dt_db_dr7s
 dt_ibp_done: resq 1
 dt_db_count: resq 1
 dt_db_rips: resq DB_LOG_MAX
 dt_db_dr6s: resq DB_LOG_MAX
+dt_db_dr7s: resq DB_LOG_MAX
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -56,7 +56,8 @@ void svm_step_db(struct vcpu *v);
 
 /* A #DB taken by the host at rip: true when it is the guest's single-step
  * trap that Bochs delivers to the host after the #VMEXIT of an intercepted
- * instruction (it keeps the trap pending across #VMEXIT, also with GIF=0);
+ * instruction (it keeps the trap pending across #VMEXIT, also with GIF=0;
+ * DR6 then has BS, and BD if the guest's DR6 had it);
  * the host DR6 is then cleaned up and the trap ignored: drvisor raises it in
  * the guest itself (vcpu_emulated_step_trap). A correct CPU never gets here:
  * the host runs with TF clear and the intercepted instruction never ends. */

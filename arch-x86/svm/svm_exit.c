@@ -23,7 +23,10 @@ bool svm_leaked_guest_step(uint64_t rip)
 {
 	uint64_t dr6 = read_dr6();
 
-	if (rip != (uint64_t)svm_after_vmrun || (dr6 & DR6_STATUS) != DR6_BS)
+	/* BS with no breakpoint bit. Bochs delivers it on the DR6 the guest
+	 * left (its #DB keeps BD and BS of earlier events), so BD may be
+	 * there too. */
+	if (rip != (uint64_t)svm_after_vmrun || !(dr6 & DR6_BS) || (dr6 & DR6_B0_3))
 		return false;
 	write_dr6(DR6_RESET);
 	return true;
@@ -289,6 +292,14 @@ int svm_handle_exit(struct vcpu *v)
 	 * (APM vol. 2 15.7.2); EXITINTINFO has EVENTINJ's layout. */
 	vm->control.event_inject =
 		vm->control.exit_int_info & SVM_EVENT_VALID ? vm->control.exit_int_info : 0;
+	/* The guest's IA32_DEBUGCTL as the CPU left it (a #DB it delivered
+	 * clears LBR/BTF): #VMEXIT saved it into the VMCB with LBR
+	 * virtualization, the loop read the MSR where it swapped it by hand;
+	 * a guest value of 0 went in by neither (core/debugctl.h). */
+	if (s->lbr_virt)
+		debugreg_debugctl_exit(v, vm->save.dbgctl);
+	else if (v->dbg.swap_debugctl)
+		debugreg_debugctl_exit(v, v->dbg.debugctl_hw);
 	dispatch(v, s);
 	vm->save.rax = v->gprs.rax;
 	if (v->state == VCPU_RUNNING)

@@ -346,6 +346,26 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* The single-step trap after an emulated instruction, raised by the CPU
+ * itself, as the SDM tells a VMM to (vol. 3C, "Virtualization of System
+ * Resources", Debug Exceptions: set the pending debug exceptions field, do
+ * not inject): BS pending is delivered right after VM entry as an ordinary
+ * #DB of the guest, with the priority of a trap on the previous instruction
+ * and everything a delivered #DB does (DR6, DR7.GD, IA32_DEBUGCTL), which
+ * event injection would not do (an injected #DB also bypasses the exception
+ * bitmap, this one does not). The entry checks on the field (27.3.1.5)
+ * concern only blocking by STI/MOV SS and HLT, which the skipped
+ * instruction has ended. */
+static bool vmx_pend_step_trap(struct vcpu *v)
+{
+	/* While the monitor steps with #DB exiting (no MTF), a pending #DB
+	 * would exit and count as a second step: then core/ emulates it. */
+	if (v->step_armed)
+		return false;
+	vmcs_write(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
+	return true;
+}
+
 static void vmx_dump(struct vcpu *v)
 {
 	(void)v;
@@ -365,4 +385,5 @@ const struct vendor_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.dump = vmx_dump,
 	.set_single_step = vmx_set_single_step,
+	.pend_step_trap = vmx_pend_step_trap,
 };

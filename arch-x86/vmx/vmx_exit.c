@@ -59,8 +59,10 @@ void vmx_skip_instruction(struct vcpu *v)
 
 	advance_rip();
 	/* The single-step trap of the exiting instruction is drvisor's to
-	 * raise (vcpu_emulated_step_trap); one the CPU left pending in the
-	 * VMCS (Bochs does) would be a second. Only RFLAGS.TF makes one. */
+	 * raise (vcpu_emulated_step_trap, through the same field:
+	 * vmx_pend_step_trap); one the CPU left pending in the VMCS (Bochs
+	 * does) must not stay when the monitor's TF, not the guest's, made
+	 * it. Only RFLAGS.TF makes one. */
 	if (rflags & RFLAGS_TF)
 		vmcs_write(VMCS_GUEST_PENDING_DBG,
 			   vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
@@ -403,6 +405,7 @@ int vmx_fast_exit(struct vcpu *v)
 
 int vmx_handle_exit(struct vcpu *v)
 {
+	struct vmx_vcpu *x = v->vendor;
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
@@ -411,6 +414,10 @@ int vmx_handle_exit(struct vcpu *v)
 		return 0;
 	}
 	reinject_interrupted_event();
+	/* "Save debug controls" stored the guest's IA32_DEBUGCTL, which a #DB
+	 * the CPU delivered may have changed (LBR/BTF cleared): the VMCS holds
+	 * that now (core/debugctl.h). */
+	debugreg_debugctl_exit(v, x->debugctl_now = vmread(VMCS_GUEST_DEBUGCTL));
 	dispatch(v, reason & EXIT_REASON_BASIC_MASK);
 	if (v->state == VCPU_RUNNING)
 		vcpu_service(v);
