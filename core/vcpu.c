@@ -11,6 +11,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/paging.h"
+#include "drivers/platform_reset.h"
 #include <stddef.h>
 
 _Static_assert(offsetof(struct guest_gprs, rcx) == 8 && offsetof(struct guest_gprs, r15) == 112,
@@ -207,13 +208,27 @@ void vcpu_dump(struct vcpu *v)
 	v->ops->dump(v);
 }
 
+/* On bare metal the chipset answers the CPU's shutdown with a platform
+ * reset (Linux's last reboot fallback counts on it); with INIT blocked in
+ * VMX root, or R_INIT unavailable on SVM, nothing would reset this CPU
+ * otherwise. on_guest_shutdown=stop keeps the machine for the monitor. */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why)
 {
-	log_raw("drvisor: guest vcpu%u shut down (%s); the vCPU is stopped, drvisor keeps running\n",
-		v->id, why);
+	bool reset = hv_config.on_guest_shutdown == DV_GUEST_SHUTDOWN_RESET;
+
+	log_raw("drvisor: guest vcpu%u shut down (%s); on_guest_shutdown=%s\n", v->id, why,
+		reset ? "reset" : "stop");
 	vcpu_dump(v);
 	vcpu_print_stats(v);
 	v->state = VCPU_STOPPED;
+	if (!reset) {
+		log_raw("drvisor: the vCPU is stopped, drvisor keeps running\n");
+		return;
+	}
+	log_raw("drvisor: resetting the platform\n");
+	log_flush();
+	platform_reset();
+	log_raw("drvisor: the platform did not reset; the vCPU is stopped\n");
 }
 
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)
