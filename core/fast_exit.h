@@ -20,7 +20,8 @@
  *   - the monitor neither pauses nor steps the vCPU, and its UART is not
  *     due to be polled (vcpu_service polls it when MONITOR_POLL_PERIOD_TSC
  *     has passed, so a fast exit past that deadline takes the common path);
- *   - the vendor has nothing pending (SVM: no interrupt or NMI to forward).
+ *   - the vendor has nothing pending (SVM: no interrupt or NMI to forward),
+ *     nor the host (a machine check for the guest).
  * The exit reason and the guest's RFLAGS.TF (a single-step trap drvisor
  * would have to raise) are the vendor handler's to check.
  */
@@ -28,6 +29,7 @@
 #define DRVISOR_CORE_FAST_EXIT_H
 
 #include <stdbool.h>
+#include "machine_check.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 
@@ -42,10 +44,12 @@ static inline void fast_exit_arm(struct vcpu *v, bool vendor_idle)
 	v->fast_until = ok ? v->poll_deadline : 0;
 }
 
-/* In the vendor's fast handler: the common conditions still hold. */
+/* In the vendor's fast handler: the common conditions still hold, and no
+ * machine check taken in the host waits for the guest (vcpu_service
+ * reflects it). */
 static inline bool fast_exit_ready(const struct vcpu *v)
 {
-	return rdtsc() < v->fast_until;
+	return rdtsc() < v->fast_until && !machine_check_pending;
 }
 
 #endif

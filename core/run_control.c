@@ -71,6 +71,9 @@ static void arm_step(struct vcpu *v, bool on)
 
 void vcpu_service(struct vcpu *v)
 {
+	vcpu_reflect_machine_check(v);
+	if (v->state != VCPU_RUNNING)
+		return;
 	if (rdtsc() >= v->poll_deadline) {
 		monitor_poll();
 		v->poll_deadline = rdtsc() + MONITOR_POLL_PERIOD_TSC;

@@ -3,6 +3,7 @@
 #include "vcpu.h"
 #include "log.h"
 #include "hv_config.h"
+#include "machine_check.h"
 #include "memory.h"
 #include "monitor_target.h"
 #include "arch-x86/cpu.h"
@@ -229,6 +230,18 @@ void vcpu_guest_shutdown(struct vcpu *v, const char *why)
 	log_flush();
 	platform_reset();
 	log_raw("drvisor: the platform did not reset; the vCPU is stopped\n");
+}
+
+void vcpu_reflect_machine_check(struct vcpu *v)
+{
+	if (!machine_check_take())
+		return;
+	if (machine_check_guest_action(v->ops->read_reg(v, VCPU_REG_CR4)) == MC_GUEST_INJECT) {
+		log_warn("vcpu%u: machine check, reflected to the guest as #MC", v->id);
+		v->ops->inject_exception(v, VEC_MC, 0);
+	} else {
+		vcpu_guest_shutdown(v, "machine check with CR4.MCE clear");
+	}
 }
 
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)

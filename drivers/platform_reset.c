@@ -11,8 +11,9 @@
  *    is used directly.
  * 2. The keyboard controller's reset pulse (command 0xFE on port 0x64),
  *    the legacy fallback every PC-compatible chipset or emulator keeps
- *    (Linux's reboot=kbd); Bochs's i440fx has no 0xCF9 register and
- *    resets here.
+ *    (Linux's reboot=kbd), for a chipset without the 0xCF9 register.
+ * QEMU's q35 (ICH9) and Bochs's i440fx (PIIX3: "CPU reset register" in its
+ * log) both reset at the first.
  */
 #include <stdint.h>
 #include "platform_reset.h"

@@ -8,9 +8,10 @@
  * loads an empty IDT and executes UD2: #UD cannot be delivered (the vector
  * is past the IDT limit: #GP), nor can the #GP, which makes a #DF, nor the
  * #DF: the CPU shuts down (SDM vol. 3A 6.15, interrupt 8). Where the
- * machine resets and boots this program again (Bochs; QEMU with
- * --no-reboot exits instead), it finds the marker, clears it, says so and
- * ends the machine.
+ * machine resets and boots this program again (a real box), it finds the
+ * marker, clears it, says so and ends the machine instead of faulting
+ * again; QEMU with --no-reboot exits on the reset, and Bochs under its
+ * debugger ends there (shutdown_run.sh).
  */
 #include <efi.h>
 #include <efilib.h>

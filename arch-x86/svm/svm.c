@@ -228,6 +228,7 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	s->forward_irqs = !qemu_tcg_virq_bug();
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
+	exception_set_db_filter(svm_leaked_guest_step);
 	v->vendor = s;
 	svm_prepare_entry(v);
 	return true;

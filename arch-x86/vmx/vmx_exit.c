@@ -13,6 +13,7 @@
 #include "core/fast_exit.h"
 #include "core/io_policy.h"
 #include "core/log.h"
+#include "core/machine_check.h"
 #include "core/memory.h"
 
 #define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
@@ -375,13 +376,22 @@ int vmx_handle_exit(struct vcpu *v)
 {
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
+	/* A machine check during VM entry (SDM vol. 3C 27.8): the guest did
+	 * not run and its state is as before; the check is the guest's. */
+	if ((reason & EXIT_REASON_BASIC_MASK) == EXIT_MACHINE_CHECK) {
+		vcpu_count_exit(v, DV_EXIT_EXCEPTION);
+		machine_check_record();
+		reason = EXIT_MACHINE_CHECK;
+	}
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
 		vmx_report_entry_failure(VMX_ENTRY_FAIL_EXIT);
 		v->state = VCPU_STOPPED;
 		return 0;
 	}
-	reinject_interrupted_event();
-	dispatch(v, reason & EXIT_REASON_BASIC_MASK);
+	if (reason != EXIT_MACHINE_CHECK) {
+		reinject_interrupted_event();
+		dispatch(v, reason & EXIT_REASON_BASIC_MASK);
+	}
 	if (v->state == VCPU_RUNNING)
 		vcpu_service(v);
 	if (v->state != VCPU_RUNNING)

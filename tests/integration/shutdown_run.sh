@@ -3,8 +3,8 @@
 # purpose, natively and under drvisor, and this judges what the machine did.
 #   native  the reference: the platform resets. QEMU (--no-reboot) exits
 #           with status 0 instead of rebooting; Bochs (run with
-#           --reset-on-triple-fault, as a chipset resets) boots again and the
-#           program's second boot finds its CMOS marker and says so.
+#           --reset-on-triple-fault, as a chipset resets) logs the hardware
+#           reset and ends (its debugger's `quit` follows a reset).
 #   reset   drvisor with on_guest_shutdown=reset (the default): the shutdown
 #           is reported on the monitor port, then the platform resets, with
 #           the same outcome as natively.
@@ -49,14 +49,18 @@ boot_to_reset() {
 		dv_assert_status "$st" 0 "QEMU did not exit on a reset (--no-reboot)" "${logs[@]}"
 		;;
 	bochs-*)
+		# Bochs's hardware reset returns to its debugger, which runs the
+		# rc file's `quit`: the machine ends there (status 1, not the
+		# Shutdown port) with the reset in its log, at a nonzero tick
+		# (the power-on reset is logged at tick 0).
 		dv_require bochs-bin
 		dv_bochs "$rd" "$timeout" --esp "$rd/esp" --model "$(dv_platform_model "$platform")" \
 			--reset-on-triple-fault || st=$?
-		dv_assert_status "$st" 0 "the machine did not boot again and end through the Shutdown port" \
-			"${logs[@]}" "$rd/bochs.log"
-		dv_assert_line "$com1" '^shutdown: second boot after the reset' \
-			"no second boot after the reset"
-		dv_assert_tap "$com1"
+		dv_assert_status "$st" 1 "Bochs did not end on a reset" "${logs[@]}" "$rd/bochs.log"
+		dv_assert_line "$rd/bochs.log" '^0*[1-9][0-9]*i\[SYS *\] bx_pc_system_c::Reset\(HARDWARE\) called' \
+			"no hardware reset after the power-on one"
+		tr -d '\r' <"$rd/bochs.log" | grep -a -E '3rd .* exception|CPU reset register|Reset\(HARDWARE\)' |
+			sed 's/^/  bochs: /'
 		;;
 	*) dv_fail "unknown platform '$platform'" ;;
 	esac
