@@ -27,6 +27,16 @@ com1=$rd/com1.log com2=$rd/com2.log
 logs=("$com1" "$com2" "$rd/runner.log")
 start=$SECONDS
 
+# Bochs 2.7's SVM checks the SHUTDOWN intercept only after its own triple-
+# fault handling (cpu/exception.cc: reset with reset_on_triple_fault=1, else
+# panic, then shutdown(), which would #VMEXIT): a guest triple fault resets
+# or ends the emulator, hypervisor and all, as the native run does. Seen
+# here: "3rd (13) exception with no resolution" with drvisor in guest mode.
+if [[ $platform == bochs-svm && $mode != native ]]; then
+	dv_skip "platform lacks the SHUTDOWN intercept on a triple fault (Bochs 2.7 ryzen resets or" \
+		"panics first; the native run shows the reset)"
+fi
+
 case $mode in
 native) dv_native_esp shutdown "$rd/esp" ;;
 reset | stop)
