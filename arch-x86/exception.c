@@ -62,6 +62,12 @@ static void report_stack_trace(uint64_t rbp)
 }
 
 static exception_db_filter_fn db_filter;
+extern uint8_t exception_keep_nmi_blocking;  /* exception_entry.asm */
+
+void exception_set_keep_nmi_blocking(bool keep)
+{
+	exception_keep_nmi_blocking = keep;
+}
 
 void exception_set_db_filter(exception_db_filter_fn filter)
 {

@@ -46,6 +46,11 @@ uint64_t idt_base(void);
 typedef bool (*exception_db_filter_fn)(uint64_t rip);
 void exception_set_db_filter(exception_db_filter_fn filter);
 
+/* Whether the host's handlers return without IRET, keeping NMI blocking
+ * as it was (exception_entry.asm): set by SVM, where that blocking may be
+ * the guest's; VMX keeps the guest's in the VMCS and returns with IRET. */
+void exception_set_keep_nmi_blocking(bool keep);
+
 /* Called by the stubs for every host exception or interrupt. The host's own
  * test watchpoint (#DB) is counted and execution resumes; anything else is
  * reported on the log and stops this CPU. */

@@ -118,6 +118,19 @@ static void hold(void)
 	} while (now < HOLD_TSC);
 }
 
+/* Under drvisor with test_hooks=on: the host writes its own watched
+ * variable once, so that its #DB handler runs, and returns with IRET,
+ * while this NMI handler runs (hooks off: DV_HC_ERR_PERM, nothing done). */
+static volatile uint64_t host_watch_fired = ~0ull;
+
+static void host_watch_touch(void)
+{
+	struct hv_regs out;
+
+	if (under && hv_call(DV_HC_HOST_WATCH, DV_HOST_WATCH_TOUCH, 1, 0, &out) == DV_HC_OK)
+		host_watch_fired = out.rbx;
+}
+
 void events_nmi(void)
 {
 	if (++nmi_depth > 1)
@@ -125,6 +138,7 @@ void events_nmi(void)
 	nmi_count++;
 	if (send_in_handler && nmi_count == 1) {
 		send_self_nmi();
+		host_watch_touch();
 		hold();
 		count_at_iret = nmi_count;
 	}
@@ -174,14 +188,33 @@ static void check_one(void)
 	tap_eq(nmi_count, 1, "a self NMI sent through the local APIC is delivered once");
 }
 
+/* Under drvisor: returns once the host has taken a physical interrupt for
+ * the guest and the guest has had it (IF is set here), so that the
+ * interrupt controller is idle and the next timer tick comes during the
+ * handler's hold rather than waiting, held by the host, for the guest's IF. */
+static void settle_interrupts(void)
+{
+	uint64_t t0 = rdtsc(), n0 = exit_count(DV_EXIT_INTERRUPT);
+
+	while (under && exit_count(DV_EXIT_INTERRUPT) == n0 && rdtsc() - t0 < HOLD_TSC)
+		__asm__ volatile("pause");
+	for (t0 = rdtsc(); rdtsc() - t0 < HOLD_TSC / 64;)
+		__asm__ volatile("pause");
+}
+
 static void check_blocking(void)
 {
 	reset_counts();
+	settle_interrupts();
 	send_in_handler = 1;
 	send_self_nmi();
 	wait_for(2);
+	if (under && host_watch_fired != ~0ull)
+		guest_printf("# the host's watchpoint fired inside the handler (total %llu)\n",
+			     (unsigned long long)host_watch_fired);
 	if (under)
-		guest_printf("# interrupt exits during the handler's hold: %llu\n",
+		guest_printf("# interrupt exits so far %llu, during the handler's hold: %llu\n",
+			     (unsigned long long)exit_count(DV_EXIT_INTERRUPT),
 			     (unsigned long long)intr_exits_in_hold);
 	tap_eq(nmi_nested, 0, "an NMI sent inside the NMI handler does not re-enter it");
 	tap_eq(count_at_iret, 1, "that NMI is held until the handler's IRET");
