@@ -121,7 +121,8 @@ void vcpu_hypercall(struct vcpu *v);
  * guest's RFLAGS, which the vendor has at hand. */
 void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags);
 
-/* The guest shut down (triple fault): report it and stop the vCPU. */
+/* The guest shut down (triple fault): report it, stop the vCPU and, with
+ * on_guest_shutdown=reset, reset the platform (returns if that failed). */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why);
 
 /* If a machine check is pending for the guest (core/machine_check.h),

@@ -7,7 +7,7 @@
 #
 # usage: guest_run.sh PLATFORM GUEST MODE
 #   PLATFORM  qemu | bochs-vmx | bochs-svm
-#   GUEST     hello | isolation | handoff | traps
+#   GUEST     hello | isolation | handoff | traps | events
 #   MODE      drvisor | native
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
