@@ -6,8 +6,9 @@
 #           --reset-on-triple-fault, as a chipset resets) logs the hardware
 #           reset and ends (its debugger's `quit` follows a reset).
 #   reset   drvisor with on_guest_shutdown=reset (the default): the shutdown
-#           is reported on the monitor port, then the platform resets, with
-#           the same outcome as natively.
+#           is reported on the monitor port, then the platform resets: QEMU
+#           exits as natively; Bochs logs the 0xCF9 hard reset (the run stops
+#           there, see bochs_reset_requested).
 #   stop    drvisor with on_guest_shutdown=stop: the shutdown is reported,
 #           the vCPU stops, and the monitor still answers (drvctl over COM2
 #           on a socket: the statistics count the shutdown, and `cont` is
@@ -83,8 +84,29 @@ if [[ $mode == native ]]; then
 	dv_pass "$name in $((SECONDS - start))s: the platform reset"
 fi
 
+# reset on Bochs: the chipset's reset is the end of drvisor's part. After
+# a hardware reset through PIIX3's 0xCF9 from VMX root, Bochs 2.7 neither
+# reboots nor returns to its debugger: its CPU reads port 0x8 for ever (a
+# log of gigabytes in minutes). So the run stops once Bochs has logged that
+# reset.
+bochs_reset_requested() {
+	dv_start "$platform" "$rd" "$timeout" "$rd/esp"
+	dv_wait_for_line "$rd/bochs.log" '^0*[1-9][0-9]*i\[SYS *\] bx_pc_system_c::Reset\(HARDWARE\) called' \
+		"$timeout" "$DV_EMU_PID"
+	kill -- -"$DV_EMU_PID" 2>/dev/null || true
+	trap - EXIT
+	tr -d '\r' <"$rd/bochs.log" | grep -a -m3 -E 'CPU reset register|Reset\(HARDWARE\)' |
+		sed 's/^/  bochs: /'
+	dv_assert_line "$rd/bochs.log" 'CPU reset register = 0x06' "the reset did not come from 0xCF9"
+	dv_assert_line "$com1" '^shutdown: triple faulting now' "the program did not reach its fault"
+}
+
 if [[ $mode == reset ]]; then
-	boot_to_reset
+	if [[ $platform == bochs-* ]]; then
+		bochs_reset_requested
+	else
+		boot_to_reset
+	fi
 	dv_assert_banner "$platform" "$com2"
 	dv_assert_line "$com1" '^shutdown: running under drvisor' "shutdown did not run under drvisor"
 	dv_assert_line "$com2" 'drvisor: guest vcpu0 shut down \(triple fault\); on_guest_shutdown=reset' \
