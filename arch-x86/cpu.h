@@ -45,6 +45,29 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+/* End NMI blocking in the host: an IRET to the next instruction, the only
+ * thing that unblocks NMIs (SDM vol. 3A 6.7.1). A VM exit caused by an NMI
+ * leaves NMIs blocked (SDM vol. 3C 28.1); without this an NMI arriving
+ * while the host runs would wait for the next VM entry, where an emulator
+ * may not unblock them either (Bochs 2.7 keeps them blocked). */
+static inline void cpu_unblock_nmi(void)
+{
+	uint64_t sp, sel;
+
+	__asm__ volatile("mov %%rsp, %0\n\t"
+			 "mov %%ss, %k1\n\t"
+			 "push %1\n\t"
+			 "push %0\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %k1\n\t"
+			 "push %1\n\t"
+			 "lea 1f(%%rip), %0\n\t"
+			 "push %0\n\t"
+			 "iretq\n"
+			 "1:"
+			 : "=&r"(sp), "=&r"(sel) : : "memory", "cc");
+}
+
 #define DEFINE_CR_ACCESSORS(n)                                              \
 	static inline uint64_t read_cr##n(void)                             \
 	{                                                                   \

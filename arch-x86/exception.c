@@ -1,10 +1,11 @@
 /* Reporting an exception taken in the host, then stopping the CPU. */
 #include "exception.h"
 #include "cpu.h"
-#include "svm/svm.h"
 #include "core/debugreg.h"
 #include "core/irq_forward.h"
+#include "msr.h"
 #include "core/log.h"
+#include "core/machine_check.h"
 #include "core/memory.h"
 
 #define STACK_TRACE_MAX 12
@@ -60,12 +61,25 @@ static void report_stack_trace(uint64_t rbp)
 	log_raw("\n");
 }
 
+static exception_db_filter_fn db_filter;
+extern uint8_t exception_keep_nmi_blocking;  /* exception_entry.asm */
+
+void exception_set_keep_nmi_blocking(bool keep)
+{
+	exception_keep_nmi_blocking = keep;
+}
+
+void exception_set_db_filter(exception_db_filter_fn filter)
+{
+	db_filter = filter;
+}
+
 void exception_dispatch(struct exception_frame *f)
 {
 	if (f->vector == VEC_DB && debugreg_host_db())
 		return; /* the host's own watchpoint: a trap, execution goes on */
-	if (f->vector == VEC_DB && svm_leaked_guest_step(f->rip))
-		return; /* Bochs: see svm_leaked_guest_step */
+	if (f->vector == VEC_DB && db_filter && db_filter(f->rip))
+		return; /* an emulator's leak (exception_set_db_filter) */
 	/* Interrupts reach the host only in the window the SVM exit path
 	 * opens to accept them for the guest (core/irq_forward.h). */
 	if (f->vector >= VEC_FIRST_INTERRUPT) {
@@ -76,12 +90,22 @@ void exception_dispatch(struct exception_frame *f)
 		irq_forward_record_nmi();
 		return;
 	}
+	/* The machine's error is the guest's to handle; the host goes on when
+	 * the CPU says its interrupted code can (core/machine_check.h). */
+	if (f->vector == VEC_MC && machine_check_host_action(rdmsr(MSR_IA32_MCG_STATUS)) ==
+					   MC_HOST_REFLECT) {
+		machine_check_record();
+		return;
+	}
 
 	const char *name = f->vector < VEC_FIRST_INTERRUPT ? exception_names[f->vector]
 							   : "unexpected interrupt";
 
 	log_raw("\ndrvisor: HOST EXCEPTION %llu: %s, error code 0x%llx\n",
 		(unsigned long long)f->vector, name, (unsigned long long)f->error_code);
+	if (f->vector == VEC_MC)
+		log_raw("  IA32_MCG_STATUS=0x%llx: RIPV clear, the host cannot go on\n",
+			(unsigned long long)rdmsr(MSR_IA32_MCG_STATUS));
 	report_registers(f);
 	log_raw("  rip in core: %s\n", hv_owns(f->rip, 1) ? "yes" : "no");
 	report_stack_trace(f->rbp);

@@ -2,6 +2,7 @@
 #ifndef DRVISOR_ARCH_EXCEPTION_H
 #define DRVISOR_ARCH_EXCEPTION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Exception vectors used by name (SDM vol. 3A 6.3.1, table 6-1). */
@@ -37,6 +38,18 @@ void idt_init(void);
 
 /* Base of the host IDT, for the VMCS/VMCB host-state fields. */
 uint64_t idt_base(void);
+
+/* A vendor's test for a host #DB at rip that is an emulator's leak of the
+ * guest's and must be dropped (svm_leaked_guest_step); the vendor sets it
+ * when it builds its vCPU, so that the generic handler calls no vendor
+ * code by name. NULL: none. */
+typedef bool (*exception_db_filter_fn)(uint64_t rip);
+void exception_set_db_filter(exception_db_filter_fn filter);
+
+/* Whether the host's handlers return without IRET, keeping NMI blocking
+ * as it was (exception_entry.asm): set by SVM, where that blocking may be
+ * the guest's; VMX keeps the guest's in the VMCS and returns with IRET. */
+void exception_set_keep_nmi_blocking(bool keep);
 
 /* Called by the stubs for every host exception or interrupt. The host's own
  * test watchpoint (#DB) is counted and execution resumes; anything else is

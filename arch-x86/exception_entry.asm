@@ -10,13 +10,23 @@
 ;   r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
 ;   vector  error_code  rip  cs  rflags  rsp  ss      <- pushed by the CPU
 ;
-; If exception_dispatch returns, the registers are restored and iretq resumes.
+; If exception_dispatch returns, the registers are restored and the
+; interrupted code resumes: with IRETQ, or, where the vendor asked for it
+; (exception_keep_nmi_blocking, exception_set_keep_nmi_blocking), without
+; IRET, because executing IRET ends NMI blocking (SDM vol. 3A 6.7.1) and on
+; SVM that blocking may be the guest's, which VMRUN and #VMEXIT leave in the
+; CPU (docs/architecture.md, "Events"). That return writes RFLAGS and RIP
+; just below the interrupted RSP (the host has no red zone) and ends with
+; POPFQ and RET, which leave RSP as it was; the target RSP is kept in the
+; frame's CS slot, which lies below those 16 bytes even when the frame sits
+; on the interrupted stack itself.
 
 bits 64
 default rel
 
 extern exception_dispatch
 global exception_stub_table
+global exception_keep_nmi_blocking
 
 %macro PUSH_GPRS 0
 	push rax
@@ -64,9 +74,26 @@ exception_common:
 	and rsp, -16                    ; the ABI's call alignment
 	call exception_dispatch
 	mov rsp, rbx
+	cmp byte [exception_keep_nmi_blocking], 0
+	jne .keep_nmi_blocking
 	POP_GPRS
 	add rsp, 16                     ; vector and error code
 	iretq
+.keep_nmi_blocking:
+	; Frame offsets from rsp: 15 GPRs (120), vector, error code, then
+	; rip +136, cs +144, rflags +152, rsp +160.
+	mov rax, [rsp + 160]
+	sub rax, 16                     ; the RSP for POPFQ; RET
+	mov [rsp + 144], rax
+	mov rcx, [rsp + 152]
+	mov rdx, [rsp + 136]
+	mov [rax], rcx                  ; RFLAGS
+	mov [rax + 8], rdx              ; RIP
+	POP_GPRS
+	add rsp, 16
+	mov rsp, [rsp + 8]              ; the CS slot: the target RSP
+	popfq
+	ret
 
 %macro STUB 1
 align 16
@@ -86,6 +113,8 @@ STUB v
 %endrep
 
 section .data
+; Nonzero: return without IRET (set by the vendor, exception.c).
+exception_keep_nmi_blocking: db 0
 align 8
 ; Addresses of the 256 stubs, for idt.c (relocated by the loader).
 exception_stub_table:

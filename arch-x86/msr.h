@@ -10,6 +10,7 @@
 #define MSR_IA32_SYSENTER_CS            0x00000174
 #define MSR_IA32_SYSENTER_ESP           0x00000175
 #define MSR_IA32_SYSENTER_EIP           0x00000176
+#define MSR_IA32_MCG_STATUS             0x0000017a  /* SDM vol. 3B 15.3.1.2 */
 #define MSR_IA32_DEBUGCTL               0x000001d9
 #define MSR_IA32_MTRR_PHYSBASE0         0x00000200
 #define MSR_IA32_MTRR_PHYSMASK0         0x00000201

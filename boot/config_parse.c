@@ -34,6 +34,10 @@ static const char *const on_unsupported_names[] = {
 	[DV_UNSUPPORTED_CONTINUE] = "continue",
 	[DV_UNSUPPORTED_REFUSE] = "refuse",
 };
+static const char *const on_guest_shutdown_names[] = {
+	[DV_GUEST_SHUTDOWN_RESET] = "reset",
+	[DV_GUEST_SHUTDOWN_STOP] = "stop",
+};
 static const char *const on_off_names[] = {
 	[0] = "off", [1] = "on",
 };
@@ -352,6 +356,13 @@ static int set_on_unsupported(struct dv_config *cfg, const char *value, struct m
 			COUNT(on_unsupported_names), why);
 }
 
+/* on_guest_shutdown=reset|stop. */
+static int set_on_guest_shutdown(struct dv_config *cfg, const char *value, struct msg *why)
+{
+	return set_word(&cfg->on_guest_shutdown, value, on_guest_shutdown_names,
+			COUNT(on_guest_shutdown_names), why);
+}
+
 /* selftest=none|ud|gp|pf|de. */
 static int set_selftest(struct dv_config *cfg, const char *value, struct msg *why)
 {
@@ -381,6 +392,7 @@ static const struct {
 	{ "dr_switch", set_dr_switch },
 	{ "log_level", set_log_level },
 	{ "on_unsupported", set_on_unsupported },
+	{ "on_guest_shutdown", set_on_guest_shutdown },
 	{ "selftest", set_selftest },
 	{ "test_hooks", set_test_hooks },
 	{ "monitor_share", set_monitor_share },
@@ -403,6 +415,8 @@ void dv_config_defaults(struct dv_config *cfg)
 	cfg->selftest = DV_SELFTEST_NONE;
 	cfg->test_hooks = 0;
 	cfg->monitor_share = 0;
+	/* What the guest would get on bare metal: the machine resets. */
+	cfg->on_guest_shutdown = DV_GUEST_SHUTDOWN_RESET;
 	for (i = 0; i < DV_CONFIG_NEXT_MAX; i++)
 		cfg->next[i] = 0;
 	for (i = 0; i < DV_CONFIG_ARGS_MAX; i++)

@@ -20,6 +20,7 @@
  *   dr_switch=eager|lazy
  *   log_level=error|warn|info|debug
  *   on_unsupported=continue|refuse
+ *   on_guest_shutdown=reset|stop              platform reset, or park the vCPU
  *   selftest=none|ud|gp|pf|de                 host fault on purpose (test suite only)
  *   monitor_share=off|on                      the guest keeps using the monitor's port
  *   test_hooks=off|on                         test-suite hooks (builds with DRVISOR_TEST_HOOKS)

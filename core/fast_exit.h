@@ -20,7 +20,8 @@
  *   - the monitor neither pauses nor steps the vCPU, and its UART is not
  *     due to be polled (core/poll_clock.h: a fast exit when a poll is due
  *     takes the common path, whatever the guest did to its TSC);
- *   - the vendor has nothing pending (SVM: no interrupt or NMI to forward).
+ *   - the vendor has nothing pending (SVM: no interrupt or NMI to forward),
+ *     nor the host (a machine check for the guest).
  * The exit reason and the guest's RFLAGS.TF (a single-step trap drvisor
  * would have to raise) are the vendor handler's to check.
  */
@@ -28,6 +29,7 @@
 #define DRVISOR_CORE_FAST_EXIT_H
 
 #include <stdbool.h>
+#include "machine_check.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 
@@ -39,11 +41,13 @@ static inline void fast_exit_arm(struct vcpu *v, bool vendor_idle)
 		     !v->dbg.swap_debugctl;
 }
 
-/* In the vendor's fast handler: the common conditions still hold and the
- * monitor is not due to be polled. */
+/* In the vendor's fast handler: the common conditions still hold, the
+ * monitor is not due to be polled, and no machine check taken in the host
+ * waits for the guest (vcpu_service reflects it). */
 static inline bool fast_exit_ready(const struct vcpu *v)
 {
-	return v->fast_ok && !poll_clock_due(&v->poll, rdtsc(), v->exits_total);
+	return v->fast_ok && !poll_clock_due(&v->poll, rdtsc(), v->exits_total) &&
+	       !machine_check_pending;
 }
 
 #endif

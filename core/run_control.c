@@ -62,6 +62,9 @@ static void arm_step(struct vcpu *v, bool on)
 
 void vcpu_service(struct vcpu *v)
 {
+	vcpu_reflect_machine_check(v);
+	if (v->state != VCPU_RUNNING)
+		return;
 	if (poll_clock_due(&v->poll, rdtsc(), v->exits_total)) {
 		monitor_poll();
 		poll_clock_mark(&v->poll, rdtsc(), v->exits_total);

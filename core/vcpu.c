@@ -4,6 +4,7 @@
 #include "debugctl.h"
 #include "log.h"
 #include "hv_config.h"
+#include "machine_check.h"
 #include "memory.h"
 #include "monitor_target.h"
 #include "arch-x86/cpu.h"
@@ -13,6 +14,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/paging.h"
+#include "drivers/platform_reset.h"
 #include <stddef.h>
 
 _Static_assert(offsetof(struct guest_gprs, rcx) == 8 && offsetof(struct guest_gprs, r15) == 112,
@@ -201,13 +203,39 @@ void vcpu_dump(struct vcpu *v)
 	v->ops->dump(v);
 }
 
+/* On bare metal the chipset answers the CPU's shutdown with a platform
+ * reset (Linux's last reboot fallback counts on it); with INIT blocked in
+ * VMX root, or R_INIT unavailable on SVM, nothing would reset this CPU
+ * otherwise. on_guest_shutdown=stop keeps the machine for the monitor. */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why)
 {
-	log_raw("drvisor: guest vcpu%u shut down (%s); the vCPU is stopped, drvisor keeps running\n",
-		v->id, why);
+	bool reset = hv_config.on_guest_shutdown == DV_GUEST_SHUTDOWN_RESET;
+
+	log_raw("drvisor: guest vcpu%u shut down (%s); on_guest_shutdown=%s\n", v->id, why,
+		reset ? "reset" : "stop");
 	vcpu_dump(v);
 	vcpu_print_stats(v);
 	v->state = VCPU_STOPPED;
+	if (!reset) {
+		log_raw("drvisor: the vCPU is stopped, drvisor keeps running\n");
+		return;
+	}
+	log_raw("drvisor: resetting the platform\n");
+	log_flush();
+	platform_reset();
+	log_raw("drvisor: the platform did not reset; the vCPU is stopped\n");
+}
+
+void vcpu_reflect_machine_check(struct vcpu *v)
+{
+	if (!machine_check_take())
+		return;
+	if (machine_check_guest_action(v->ops->read_reg(v, VCPU_REG_CR4)) == MC_GUEST_INJECT) {
+		log_warn("vcpu%u: machine check, reflected to the guest as #MC", v->id);
+		v->ops->inject_exception(v, VEC_MC, 0);
+	} else {
+		vcpu_guest_shutdown(v, "machine check with CR4.MCE clear");
+	}
 }
 
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)

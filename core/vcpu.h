@@ -132,8 +132,15 @@ void vcpu_hypercall(struct vcpu *v);
  * guest's RFLAGS, which the vendor has at hand. */
 void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags);
 
-/* The guest shut down (triple fault): report it and stop the vCPU. */
+/* The guest shut down (triple fault): report it, stop the vCPU and, with
+ * on_guest_shutdown=reset, reset the platform (returns if that failed). */
 void vcpu_guest_shutdown(struct vcpu *v, const char *why);
+
+/* If a machine check is pending for the guest (core/machine_check.h),
+ * queue #MC for the next entry where the guest's CR4.MCE allows it, else
+ * shut the guest down as the CPU would. An event queued for that entry is
+ * replaced: the machine check aborts its delivery. */
+void vcpu_reflect_machine_check(struct vcpu *v);
 
 /* An exit the vendor code does not handle: report it and stop the vCPU. */
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code);

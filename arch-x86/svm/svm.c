@@ -247,6 +247,12 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	s->efer_writable = efer_guest_writable(&efer);
 	setup_control(s, hv_config.monitor_port);
 	setup_save(&s->vmcb->save, gs);
+	exception_set_db_filter(svm_leaked_guest_step);
+	/* The guest's NMI blocking is the CPU's while the host runs: no host
+	 * IRET may end it (issue 13 item 8; docs/architecture.md, "Events").
+	 * An NMI the host takes stays blocked until the guest's IRET from the
+	 * NMI injected for it. */
+	exception_set_keep_nmi_blocking(true);
 	v->vendor = s;
 	svm_prepare_entry(v);
 	return true;

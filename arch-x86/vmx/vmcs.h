@@ -225,6 +225,7 @@
 #define EXIT_EXTERNAL_INTERRUPT 1
 #define EXIT_TRIPLE_FAULT 2
 #define EXIT_INIT 3
+#define EXIT_NMI_WINDOW 8
 #define EXIT_SIPI 4
 #define EXIT_CPUID 10
 #define EXIT_GETSEC 11
@@ -282,6 +283,7 @@
  * information field has the same layout in these bits (28.2.4). */
 #define INTR_INFO_VECTOR_MASK 0xffu
 #define INTR_INFO_TYPE_MASK (7u << 8)
+#define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define INTR_INFO_ERROR_VALID (1u << 11)
 #define INTR_INFO_VALID (1u << 31)
@@ -294,6 +296,7 @@
 /* Guest interruptibility state (25.4.2, table 25-3). */
 #define INTERRUPTIBILITY_STI (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI (1u << 3)  /* with virtual NMIs: virtual-NMI blocking */
 
 /* Guest activity state (25.4.2). */
 #define ACTIVITY_ACTIVE 0

@@ -22,6 +22,7 @@
 #include "arch-x86/msr.h"
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
+#include "core/irq_forward.h"
 #include "core/log.h"
 #include "core/memory.h"
 
@@ -201,13 +202,37 @@ static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	return true;
 }
 
+/* An NMI the host holds for the guest (one that exited, or one taken by
+ * the host IDT in VMX root operation: core/irq_forward.h) is injected as a
+ * virtual NMI when nothing else is being injected and the guest blocks
+ * neither NMIs nor, by MOV SS or STI, the next instruction boundary (VM
+ * entry checks, SDM vol. 3C 27.3.1.5; some CPUs treat STI blocking as
+ * blocking NMIs, 25.3). The CPU then sets virtual-NMI blocking until the
+ * guest's IRET (25.3). Otherwise NMI-window exiting makes the guest exit
+ * as soon as it could take one (25.2). Returns whether it waits. */
+static bool vmx_forward_nmi(void)
+{
+	uint64_t blocking = vmread(VMCS_GUEST_INTERRUPTIBILITY) &
+			    (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI);
+
+	if (!irq_forward_nmi_pending)
+		return false;
+	if (blocking || (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+		return true;
+	irq_forward_take_nmi();
+	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
+	return false;
+}
+
 void vmx_prepare_entry(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->vendor;
 	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
+	bool nmi_waits = vmx_forward_nmi();
 
 	uint32_t proc = x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
-			(v->step_armed && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0);
+			(v->step_armed && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0) |
+			(nmi_waits ? PROC_NMI_WINDOW_EXITING : 0);
 
 	/* VMCS writes only on a change: this runs before every entry. */
 	if (proc != x->proc_now)
@@ -217,7 +242,7 @@ void vmx_prepare_entry(struct vcpu *v)
 	/* VM entry loads the guest's IA32_DEBUGCTL and VM exit leaves 0, the
 	 * host's own value (28.5.1): nothing to swap by hand. */
 	v->dbg.swap_debugctl = 0;
-	fast_exit_arm(v, true);
+	fast_exit_arm(v, !nmi_waits);
 }
 
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, uint32_t error_code);

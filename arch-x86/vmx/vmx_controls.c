@@ -17,11 +17,15 @@ struct ctl_bit {
 #define FORBID(b, n) { b, NEED_FORBIDDEN, "the CPU forces the VMX control \"" n "\" on" }
 #define END { 0, NEED_OPTIONAL, NULL }
 
-/* Interrupts and NMIs go straight to the guest: nothing here exits. */
+/* Interrupts go straight to the guest. NMIs exit, so that one that
+ * reaches the host (in VMX root operation, through the host IDT) and one
+ * that arrives in the guest take the same way in: recorded, then injected
+ * as a virtual NMI when the guest does not block NMIs (SDM vol. 3C 24.6.1,
+ * 25.3; vmx_prepare_entry). */
 static const struct ctl_bit pin_bits[] = {
 	FORBID(PIN_EXTERNAL_INTERRUPT_EXITING, "external-interrupt exiting"),
-	FORBID(PIN_NMI_EXITING, "NMI exiting"),
-	FORBID(PIN_VIRTUAL_NMIS, "virtual NMIs"),
+	REQ(PIN_NMI_EXITING, "NMI exiting"),
+	REQ(PIN_VIRTUAL_NMIS, "virtual NMIs"),
 	/* The monitor's guarantee of a timely exit (vmx_setup.c). */
 	OPT(PIN_PREEMPTION_TIMER),
 	FORBID(PIN_POSTED_INTERRUPTS, "process posted interrupts"),
@@ -45,6 +49,8 @@ static const struct ctl_bit proc_bits[] = {
 	FORBID(PROC_CR8_LOAD_EXITING, "CR8-load exiting"),
 	FORBID(PROC_CR8_STORE_EXITING, "CR8-store exiting"),
 	FORBID(PROC_TPR_SHADOW, "use TPR shadow"),
+	/* Off here; on per entry while an NMI waits for the guest to unblock
+	 * (vmx_prepare_entry); the CPU must allow it (checked below). */
 	FORBID(PROC_NMI_WINDOW_EXITING, "NMI-window exiting"),
 	/* Off here; the lazy debug-register policy turns it on and off per
 	 * entry (vmx_prepare_entry) where mov_dr_exiting says it may. */
@@ -168,5 +174,8 @@ const char *vmx_choose_controls(const struct vmx_caps *caps, struct vmx_controls
 		return why;
 	out->mov_dr_exiting = ((t ? caps->true_proc : caps->proc) >> 32) & PROC_MOV_DR_EXITING;
 	out->monitor_trap_flag = ((t ? caps->true_proc : caps->proc) >> 32) & PROC_MONITOR_TRAP_FLAG;
+	out->nmi_window_exiting = ((t ? caps->true_proc : caps->proc) >> 32) & PROC_NMI_WINDOW_EXITING;
+	if (!out->nmi_window_exiting)
+		return "the CPU lacks the VMX control \"NMI-window exiting\"";
 	return choose_ept(caps->ept_vpid, out);
 }

@@ -27,6 +27,7 @@ struct vmx_controls {
 	uint8_t invept_type;                     /* INVEPT_*_CONTEXT, 0 when INVEPT is absent */
 	bool mov_dr_exiting;                     /* MOV-DR exiting may be turned on (lazy policy) */
 	bool monitor_trap_flag;                  /* MTF may be turned on (monitor's step) */
+	bool nmi_window_exiting;                 /* NMI-window exiting may be turned on */
 };
 
 /* Fill out from caps: every control drvisor needs set, every control it

@@ -13,11 +13,12 @@
 #include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/io_policy.h"
+#include "core/irq_forward.h"
 #include "core/log.h"
+#include "core/machine_check.h"
 #include "core/memory.h"
 #include "core/msr_policy.h"
 
-#define INTERRUPTIBILITY_NMI (1u << 3)          /* blocking by NMI (25.4.2) */
 #define EPT_QUAL_NMI_UNBLOCKING (1u << 12)      /* table 28-7 */
 #define GPR_RSP 4                               /* register numbers, table 28-3 */
 
@@ -297,12 +298,20 @@ static void handle_init(struct vcpu *v)
 	v->state = VCPU_STOPPED;
 }
 
-/* Only #DB is in the exception bitmap, and only while the monitor steps
- * the guest without MTF. */
+/* An NMI (NMI exiting) or an exception of the bitmap: only #DB is in it,
+ * and only while the monitor steps the guest without MTF. The NMI is the
+ * guest's: recorded as one taken in the host is, and delivered by
+ * vmx_prepare_entry when the guest's virtual-NMI blocking allows. */
 static void handle_exception(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		vcpu_count_exit(v, DV_EXIT_NMI);
+		irq_forward_record_nmi();
+		cpu_unblock_nmi();
+		return;
+	}
 	if ((info & INTR_INFO_VECTOR_MASK) == VEC_DB) {
 		vmx_step_db(v);
 		return;
@@ -331,6 +340,11 @@ static void dispatch(struct vcpu *v, uint32_t reason)
 		break;
 	case EXIT_MOV_DR: debugreg_guest_access(v); break; /* lazy: re-executed, now direct */
 	case EXIT_EXCEPTION_NMI: handle_exception(v); break;
+	case EXIT_NMI_WINDOW:
+		/* The guest unblocked NMIs: vmx_prepare_entry injects the one
+		 * that waits. */
+		vcpu_count_exit(v, DV_EXIT_OTHER);
+		break;
 	case EXIT_MONITOR_TRAP_FLAG: vcpu_step_event(v); break;
 	case EXIT_PREEMPTION_TIMER:
 		/* Only there so that the monitor is served (vcpu_service). */
@@ -388,6 +402,7 @@ int vmx_floor_exit(struct vcpu *v)
  * nothing else is pending. Not when the guest single-steps (its RFLAGS.TF):
  * the trap is drvisor's to raise (vcpu_emulated_step_trap), and a pending
  * BS the CPU may have left in the VMCS is cleared by vmx_skip_instruction.
+ * Nor while an NMI taken in the host waits for the guest (vmx_prepare_entry).
  * A CPUID exit never interrupts an event delivery (no IDT-vectoring
  * information, SDM vol. 3C 28.2.4), and VM exit clears the entry's
  * interruption information (28.2.5): nothing to re-inject. Returns 1
@@ -395,7 +410,7 @@ int vmx_floor_exit(struct vcpu *v)
 int vmx_fast_exit(struct vcpu *v)
 {
 	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID || !fast_exit_ready(v) ||
-	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || irq_forward_nmi_pending)
 		return 0;
 	vcpu_count_exit(v, DV_EXIT_CPUID);
 	cpuid_resume(v);
@@ -408,17 +423,26 @@ int vmx_handle_exit(struct vcpu *v)
 	struct vmx_vcpu *x = v->vendor;
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
+	/* A machine check during VM entry (SDM vol. 3C 27.8): the guest did
+	 * not run and its state is as before; the check is the guest's. */
+	if ((reason & EXIT_REASON_BASIC_MASK) == EXIT_MACHINE_CHECK) {
+		vcpu_count_exit(v, DV_EXIT_EXCEPTION);
+		machine_check_record();
+		reason = EXIT_MACHINE_CHECK;
+	}
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
 		vmx_report_entry_failure(VMX_ENTRY_FAIL_EXIT);
 		v->state = VCPU_STOPPED;
 		return 0;
 	}
-	reinject_interrupted_event();
-	/* "Save debug controls" stored the guest's IA32_DEBUGCTL, which a #DB
-	 * the CPU delivered may have changed (LBR/BTF cleared): the VMCS holds
-	 * that now (core/debugctl.h). */
-	debugreg_debugctl_exit(v, x->debugctl_now = vmread(VMCS_GUEST_DEBUGCTL));
-	dispatch(v, reason & EXIT_REASON_BASIC_MASK);
+	if (reason != EXIT_MACHINE_CHECK) {
+		reinject_interrupted_event();
+		/* "Save debug controls" stored the guest's IA32_DEBUGCTL, which a
+		 * #DB the CPU delivered may have changed (LBR/BTF cleared): the
+		 * VMCS holds that now (core/debugctl.h). */
+		debugreg_debugctl_exit(v, x->debugctl_now = vmread(VMCS_GUEST_DEBUGCTL));
+		dispatch(v, reason & EXIT_REASON_BASIC_MASK);
+	}
 	if (v->state == VCPU_RUNNING)
 		vcpu_service(v);
 	if (v->state != VCPU_RUNNING)

@@ -16,7 +16,7 @@
 
 #define DV_BOOTINFO_MAGIC 0x4f464e4953495644ull /* "DVSINFO" little-endian + 'O' */
 #define DV_BOOTINFO_VERSION_MAJOR 1
-#define DV_BOOTINFO_VERSION_MINOR 0
+#define DV_BOOTINFO_VERSION_MINOR 1  /* 1: dv_config.on_guest_shutdown */
 
 #define DV_MEMMAP_MAX 256
 

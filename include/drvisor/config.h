@@ -32,6 +32,12 @@ enum dv_on_unsupported {
 	DV_UNSUPPORTED_REFUSE = 1,   /* say why, then return to the firmware */
 };
 
+/* What a guest shutdown (triple fault, SHUTDOWN intercept) does. */
+enum dv_on_guest_shutdown {
+	DV_GUEST_SHUTDOWN_RESET = 0, /* report it, then reset the platform as the CPU would */
+	DV_GUEST_SHUTDOWN_STOP = 1,  /* report it, park the vCPU, keep the monitor */
+};
+
 /* Host self-tests for the test suite: fault on purpose after the banner to
  * prove the host exception handler reports and stops cleanly. */
 enum dv_selftest {
@@ -52,6 +58,7 @@ struct dv_config {
 	uint32_t selftest;          /* enum dv_selftest */
 	uint32_t test_hooks;        /* 1: enable the test-suite hooks (host watchpoint, ...) */
 	uint32_t monitor_share;     /* 1: the guest shares the monitor's port (escape: Ctrl-]) */
+	uint32_t on_guest_shutdown; /* enum dv_on_guest_shutdown */
 	char next[DV_CONFIG_NEXT_MAX];      /* EFI path of the image to chain-load, "" for none */
 	char next_args[DV_CONFIG_ARGS_MAX]; /* load options passed to next=, "" for none */
 };

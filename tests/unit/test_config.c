@@ -100,6 +100,7 @@ static void odd_config(struct dv_config *cfg)
 	cfg->log_level = DV_LOG_DEBUG;
 	cfg->on_unsupported = DV_UNSUPPORTED_REFUSE;
 	cfg->selftest = DV_SELFTEST_GP;
+	cfg->on_guest_shutdown = DV_GUEST_SHUTDOWN_STOP;
 	strcpy(cfg->next, "\\EFI\\x.efi");
 	strcpy(cfg->next_args, "a b c");
 }
@@ -118,6 +119,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.log_level, DV_LOG_INFO);
 	assert_int_equal(cfg.on_unsupported, DV_UNSUPPORTED_CONTINUE);
 	assert_int_equal(cfg.selftest, DV_SELFTEST_NONE);
+	assert_int_equal(cfg.on_guest_shutdown, DV_GUEST_SHUTDOWN_RESET);
 	assert_string_equal(cfg.next, "");
 	assert_string_equal(cfg.next_args, "");
 	/* Whole arrays zeroed: the struct crosses to the core as it is. */
@@ -200,6 +202,10 @@ static void test_word_values(void **state)
 	assert_int_equal(cfg.on_unsupported, DV_UNSUPPORTED_REFUSE);
 	set_ok(&cfg, "on_unsupported", "Continue");
 	assert_int_equal(cfg.on_unsupported, DV_UNSUPPORTED_CONTINUE);
+	set_ok(&cfg, "on_guest_shutdown", "stop");
+	assert_int_equal(cfg.on_guest_shutdown, DV_GUEST_SHUTDOWN_STOP);
+	set_ok(&cfg, "ON_GUEST_SHUTDOWN", "Reset");
+	assert_int_equal(cfg.on_guest_shutdown, DV_GUEST_SHUTDOWN_RESET);
 
 	static const char *const tests[] = { "none", "ud", "gp", "pf", "de" };
 	for (uint32_t i = 0; i < 5; i++) {
@@ -312,6 +318,10 @@ static void test_bad_values(void **state)
 	set_bad("dr_switch", "sometimes", "eager, lazy", "dr_switch");
 	set_bad("log_level", "verbose", "error, warn, info, debug", NULL);
 	set_bad("on_unsupported", "maybe", "continue, refuse", NULL);
+	set_bad("on_guest_shutdown", "halt", "bad value 'halt' for on_guest_shutdown",
+		"reset, stop");
+	set_bad("on_guest_shutdown", "", "reset, stop", NULL);
+	set_bad("on_guest_shutdown", "reset2", "reset, stop", NULL);
 	set_bad("selftest", "bp", "none, ud, gp, pf, de", NULL);
 	set_bad("selftest", "", "none", NULL);
 	set_bad("next", "EFI\\a.efi", "must start with '\\'", NULL);
@@ -350,6 +360,7 @@ static void test_file_all_keys(void **state)
 		"dr_switch=lazy\n"
 		"log_level=debug\n"
 		"on_unsupported=refuse\n"
+		"on_guest_shutdown=stop\n"
 		"selftest=pf\n";
 	struct dv_config cfg;
 	struct capture c;
@@ -365,6 +376,7 @@ static void test_file_all_keys(void **state)
 	assert_int_equal(cfg.log_level, DV_LOG_DEBUG);
 	assert_int_equal(cfg.on_unsupported, DV_UNSUPPORTED_REFUSE);
 	assert_int_equal(cfg.selftest, DV_SELFTEST_PF);
+	assert_int_equal(cfg.on_guest_shutdown, DV_GUEST_SHUTDOWN_STOP);
 }
 
 static void test_file_comments_blanks_crlf(void **state)
@@ -571,7 +583,7 @@ static void test_file_bad_line_changes_nothing(void **state)
 		"monitr=com2\n", "baud 9600\n", "baud=7\n", "baud=1x\n", "baud=\n",
 		"monitor=0\n", "monitor=0x10000\n", "next=EFI\\a.efi\n", "dr_switch=no\n",
 		"log_level=loud\n", "on_unsupported=x\n", "selftest=bp\n", "=com1\n",
-		"ba\0ud=9600\n", "next=\\a\x01.efi\n",
+		"ba\0ud=9600\n", "next=\\a\x01.efi\n", "on_guest_shutdown=off\n",
 	};
 	struct dv_config cfg, before;
 	struct capture c;
@@ -759,6 +771,7 @@ static void test_random_text(void **state)
 		parse_opts_n(&cfg, buf, len, &c);
 		assert_true(cfg.dr_switch <= 1 && cfg.log_level <= 3);
 		assert_true(cfg.on_unsupported <= 1 && cfg.selftest <= 4);
+		assert_true(cfg.on_guest_shutdown <= 1);
 		assert_true(115200 % cfg.baud == 0 && cfg.monitor_port != 0);
 		assert_true(memchr(cfg.next, 0, sizeof(cfg.next)) != NULL);
 		assert_true(memchr(cfg.next_args, 0, sizeof(cfg.next_args)) != NULL);
