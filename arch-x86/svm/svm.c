@@ -287,6 +287,17 @@ void svm_pass_irq_done(struct vcpu *v)
 	c->intercept_misc1 = (c->intercept_misc1 & ~SVM_INTERCEPT_IRET) | SVM_INTERCEPT_INTR;
 }
 
+/* The lazy policy's idle state (docs/debug-registers.md): the CPU holds the
+ * host's DR0-3, so every access that reads them or could make them live
+ * must exit: reads and writes of DR0-3, and every write of DR7 (a MOV to
+ * DR7, or to DR5 with CR4.DE = 0: SDM vol. 3B 18.2.2), which could enable a
+ * breakpoint on the host's addresses. DR6 and DR7 themselves live in the
+ * VMCB, which VMRUN and #VMEXIT switch (APM vol. 2 15.5.1, 15.6): reading
+ * them, or writing DR6 (through DR4 too), changes nothing of the host's and
+ * needs no exit. */
+#define SVM_INTERCEPT_DR_IDLE (SVM_INTERCEPT_DR0_3_RW | SVM_INTERCEPT_DR_WRITE(5) | \
+			       SVM_INTERCEPT_DR_WRITE(7))
+
 void svm_prepare_entry(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->vendor;
@@ -294,7 +305,7 @@ void svm_prepare_entry(struct vcpu *v)
 	bool waiting;
 
 	vm->control.intercept_dr =
-		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR0_3_RW : 0;
+		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR_IDLE : 0;
 	if (s->lbr_virt)
 		vm->save.dbgctl = v->dbg.guest.debugctl;
 	/* Without LBR virtualization the guest's value goes in by hand, and
