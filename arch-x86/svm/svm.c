@@ -433,9 +433,10 @@ static void svm_set_single_step(struct vcpu *v, bool on)
  * - nothing else: no #DB and DR6 untouched, i.e. what it was at this
  *   step's VMRUN (a MOV to DR6 in the step was emulated and already moved
  *   that value). Bits that were set before the step (the guest's sticky
- *   B0-B3/BD/BS/BT: the CPU never clears DR6 itself, APM vol. 2 13.1.1.3)
- *   and B0-B3 of breakpoints DR7 does not enable (set on any #DB where
- *   they match, SDM vol. 3B 18.2.3) cause none.
+ *   BD/BS/BT, which the CPU never clears, and B0-B3, which it may keep:
+ *   SDM vol. 3B 18.2.3; QEMU keeps all, Bochs clears B0-B3 and BT) and
+ *   B0-B3 of breakpoints DR7 does not enable (set on any #DB where they
+ *   match, same section) cause none.
  * The limit of DR6 alone: a condition of the guest's that fires again while
  * its bit is still set from before is not seen (the guest loses that #DB);
  * a bare CPU would not lose it. */

@@ -254,6 +254,14 @@ void vmx_step_db(struct vcpu *v)
 	uint64_t seen = vmread(VMCS_EXIT_QUALIFICATION) &
 			(debugreg_enabled_b(vmread(VMCS_GUEST_DR7)) | DR6_BD | DR6_BT);
 
+	/* A VM exit caused by a #DB leaves nothing of it pending (SDM vol. 3C
+	 * 28.3.4: the pending-debug-exceptions field is saved only for the
+	 * exits listed there, not this one). Bochs 2.7 saves this #DB's BS and
+	 * B0-B3 in the field anyway, which the next entry would deliver as a
+	 * second #DB (seen: a monitor step over a store that a disabled
+	 * breakpoint matches counted twice, montest phase 7). */
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+
 	if (seen || !v->step_tf_ours) {
 		v->dbg.guest.dr6 = (v->dbg.guest.dr6 & ~DR6_STATUS) | seen |
 				   (v->step_tf_ours ? 0 : DR6_BS);
