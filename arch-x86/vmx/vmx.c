@@ -251,16 +251,16 @@ void vmx_step_db(struct vcpu *v)
 	 * ones (SDM vol. 3C 28.2.1, table 28-1), but B0-B3 "may be set even if
 	 * the corresponding breakpoint is not enabled": those cause no #DB of
 	 * the guest's. */
-	uint64_t seen = vmread(VMCS_EXIT_QUALIFICATION) &
-			(debugreg_enabled_b(vmread(VMCS_GUEST_DR7)) | DR6_BD | DR6_BT);
+	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+	uint64_t seen = qual & (debugreg_enabled_b(vmread(VMCS_GUEST_DR7)) | DR6_BD | DR6_BT);
 
-	/* A VM exit caused by a #DB leaves nothing of it pending (SDM vol. 3C
-	 * 28.3.4: the pending-debug-exceptions field is saved only for the
-	 * exits listed there, not this one). Bochs 2.7 saves this #DB's BS and
-	 * B0-B3 in the field anyway, which the next entry would deliver as a
-	 * second #DB (seen: a monitor step over a store that a disabled
-	 * breakpoint matches counted twice, montest phase 7). */
-	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	/* Neither a step (no BS) nor a condition of the guest's: no
+	 * instruction ran. Seen on Bochs 2.7: a disabled breakpoint's match
+	 * saved as a pending debug exception at an exit of the freely running
+	 * guest, delivered at the next entry (montest phase 7: qualification
+	 * B2 alone, at the instruction where the guest was paused). */
+	if (!(qual & DR6_BS) && !seen)
+		return;
 
 	if (seen || !v->step_tf_ours) {
 		v->dbg.guest.dr6 = (v->dbg.guest.dr6 & ~DR6_STATUS) | seen |
