@@ -4,6 +4,8 @@
 
 #define CR0_PE (1ull << 0)
 #define CR0_PG (1ull << 31)
+#define CR4_DE (1ull << 3)            /* debugging extensions: DR4/DR5 raise #UD */
+#define CR4_LA57 (1ull << 12)         /* 5-level paging */
 #define CR4_MCE (1ull << 6)            /* machine-check enable (SDM vol. 3A 2.5) */
 #define CR4_VMXE (1ull << 13)
 #define CR4_OSXSAVE (1ull << 18)

@@ -5,6 +5,7 @@
 
 /* DR6 */
 #define DR6_B0 (1ull << 0)              /* B0-B3: breakpoint n matched */
+#define DR6_B0_3 0xfull
 #define DR6_BD (1ull << 13)             /* general-detect condition */
 #define DR6_BS (1ull << 14)             /* single step */
 #define DR6_BT (1ull << 15)             /* task switch */

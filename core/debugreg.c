@@ -132,6 +132,17 @@ bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7)
 	return !active;
 }
 
+uint64_t debugreg_enabled_b(uint64_t dr7)
+{
+	uint64_t b = 0;
+	unsigned n;
+
+	for (n = 0; n < 4; n++)
+		if (dr7 & (3ull << (2 * n)))  /* Ln or Gn */
+			b |= DR6_B0 << n;
+	return b;
+}
+
 void debugreg_guest_access(struct vcpu *v)
 {
 	vcpu_count_exit(v, DV_EXIT_DR_ACCESS);

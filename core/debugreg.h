@@ -60,6 +60,11 @@ void debugreg_host_init(void);
  * guest DR accesses must exit (lazy, idle). */
 bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7);
 
+/* The DR6 bits B0-B3 of the breakpoints dr7 enables (Ln or Gn). A #DB
+ * may also set Bn of a breakpoint that is not enabled but matched (SDM
+ * vol. 3B 18.2.3): such a bit alone never causes a #DB. */
+uint64_t debugreg_enabled_b(uint64_t dr7);
+
 /* Lazy policy: the guest's MOV DR exited. Its registers are loaded at the
  * next entry and the instruction runs again, now without exiting. */
 void debugreg_guest_access(struct vcpu *v);

@@ -162,6 +162,17 @@ void vcpu_hypercall(struct vcpu *v)
 	v->gprs.rax = hypercall_dispatch(v, v->gprs.rax);
 }
 
+uint64_t vcpu_read_gpr(struct vcpu *v, unsigned n)
+{
+	const uint64_t *g = &v->gprs.rax;
+
+	/* struct guest_gprs is in encoding order without RSP (the VMCS/VMCB
+	 * holds it): RAX, RCX, RDX, RBX, then RBP.. R15. */
+	if (n == 4)
+		return v->ops->read_reg(v, VCPU_REG_RSP);
+	return g[n < 4 ? n : n - 1];
+}
+
 void vcpu_emulated_step_trap(struct vcpu *v, uint64_t rflags)
 {
 	bool guest_tf = (rflags & RFLAGS_TF) && !v->step_tf_ours;

@@ -123,6 +123,10 @@ void vcpu_emulate_cpuid(struct vcpu *v);
  * caller advances RIP. */
 void vcpu_hypercall(struct vcpu *v);
 
+/* General register n in encoding order (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
+ * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15), n < 16. */
+uint64_t vcpu_read_gpr(struct vcpu *v, unsigned n);
+
 /* Call after drvisor emulated an instruction and moved RIP past it: a step
  * of the monitor's is over, and if the guest itself was single-stepping
  * (its own RFLAGS.TF), the #DB with DR6.BS that the CPU would have raised

@@ -1,6 +1,6 @@
 /*
  * drtest: the guest's debug registers (DR0-3, DR6, DR7, IA32_DEBUGCTL), the
- * suite of issues 5 and 13. One boot runs all thirteen cases; the same binary runs
+ * suite of issues 5 and 13. One boot runs all fourteen cases; the same binary runs
  * natively (the reference) and under drvisor with each dr_switch policy, and
  * tests/integration/drtest_compare.sh compares the TAP lines of the runs:
  *
@@ -9,6 +9,7 @@
  *   3 instruction bps     7 DR4/DR5 and CR4.DE   11 seeded random sequence
  *   4 data watchpoints    8 IA32_DEBUGCTL        12 GD across stepped exiting insns
  *                                                13 sticky DR6 bits across steps
+ *                                                14 DR7 re-armed across exits
  *
  * Output rules, so that the runs compare line by line:
  * - one TAP line per case, numbered and named the same everywhere; names
@@ -45,7 +46,7 @@
 #include "drvisor/hypercall.h"
 #include "guest-tests/lib/guest.h"
 
-#define CASES 13
+#define CASES 14
 #define DEFAULT_EXITS 100000ull
 #define DEFAULT_SEED 0x5eed2026ull
 /* drtest_soak.efi (tools/soak): case 11 alone, 10^5 steps, also natively,
@@ -1698,6 +1699,100 @@ static void case_sticky_step(void)
 	dr_reset();
 }
 
+/* ======================= 14: DR7 re-armed across exits ======================= */
+/* A breakpoint whose address was written once and whose DR7 enable is
+ * turned off and on again around exits (Linux clears DR7 at every #DB and
+ * NMI entry and restores it at the exit): on a bare CPU DR0-3 simply keep
+ * the address, so the re-enabled watchpoint fires on the guest's own
+ * variable. Under a hypervisor that keeps an idle guest's DR0-3 in memory
+ * (the lazy policy), every MOV that can make them live again must be seen:
+ * MOV to DR7, and MOV to DR5 with CR4.DE = 0 (which writes DR7, SDM vol.
+ * 3B 18.2.2). The exit between the two is each kind a guest can cause: a
+ * CPUID (drvisor's fast path when idle), a hypercall (the common path) and
+ * an interrupt that wakes a HLT. Also in the other order, the one of issue
+ * 13's intermittent case-4 failure: the address written, an exit, then DR7. */
+static volatile uint64_t tv[4][4] __attribute__((aligned(64)));
+
+enum { TX_CPUID, TX_HCALL, TX_HLT, TX_KINDS };
+static const char *const tx_names[TX_KINDS] = { "a CPUID", "a hypercall", "an interrupt (HLT)" };
+
+/* One exit of the kind asked for; natively the same instruction (CPUID for
+ * the hypercall, where there is none). HLT only with IF = 1: it returns at
+ * the firmware's next timer interrupt. */
+static void toggle_exit(unsigned kind)
+{
+	if (kind == TX_HCALL && under)
+		hv_call(DV_HC_PING, 0, 0, 0, 0);
+	else if (kind == TX_HLT && (read_rflags() & RFLAGS_IF))
+		__asm__ volatile("hlt" : : : "memory");
+	else
+		hv_cpuid(0, 0);
+}
+
+static uint64_t toggle_dr7(unsigned n)
+{
+	return DR7_INIT | DR7_L(n) | DR7_RW(n, RW_WRITE) | DR7_LEN(n, len_enc[3]);
+}
+
+/* Enable DR7 (through DR5 when via_dr5: CR4.DE is clear then) and store to
+ * the watched cell: one #DB with B(n), and DRn still the address. */
+static void toggle_hit(unsigned n, int via_dr5, const char *what, unsigned kind)
+{
+	uint64_t v = toggle_dr7(n), a = addr_of(&tv[n][1]), rip;
+
+	if (via_dr5)
+		dt_p_wr_dr5(&v);
+	else
+		wr_dr(7, v);
+	trap_log_clear();
+	rip = access(1, 3, a, 0x5a5a5a5a00000000ull | n);
+	if (!expect_events(1, rip, DR6_CLEAN | DR6_B(n), what))
+		diag("  ^ DR%u, exit: %s, DR7 written with MOV to %s", n, tx_names[kind],
+		     via_dr5 ? "DR5" : "DR7");
+	eq(dr_name[n], rd_dr(n), a, "%s, exit: %s", what, tx_names[kind]);
+	eq("dr7", rd_dr(7), v, "%s, exit: %s", what, tx_names[kind]);
+	wr_dr(7, DR7_INIT);
+	wr_dr(6, DR6_CLEAN);
+}
+
+static void toggle_slot(unsigned n, int via_dr5, unsigned kind)
+{
+	dr_reset();
+	wr_dr(n, addr_of(&tv[n][1]));
+	toggle_exit(kind);
+	toggle_hit(n, via_dr5, "address, exit, then DR7 on", kind);
+	toggle_exit(kind);
+	toggle_hit(n, via_dr5, "DR7 off, exit, DR7 on again, address untouched", kind);
+	for (unsigned i = 0; i < 10; i++)
+		toggle_exit(kind);
+	toggle_hit(n, via_dr5, "DR7 off, ten exits, DR7 on again, address untouched", kind);
+}
+
+static void case_toggle(void)
+{
+	uint64_t f;
+	unsigned n, kind;
+
+	trap_set_mode(TRAP_DB, TRAP_RESUME);
+	for (kind = 0; kind < TX_KINDS; kind++)
+		for (n = 0; n < 4; n++)
+			toggle_slot(n, 0, kind);
+	/* DR5 with CR4.DE = 0, as in case 7: interrupts off meanwhile, so no
+	 * HLT here. */
+	f = irq_save();
+	saved_cr4 = read_cr4();
+	cr4_changed = 1;
+	write_cr4(saved_cr4 & ~CR4_DE);
+	for (kind = 0; kind < TX_HLT; kind++)
+		for (n = 0; n < 4; n++)
+			toggle_slot(n, 1, kind);
+	write_cr4(saved_cr4);
+	cr4_changed = 0;
+	irq_restore(f);
+	dr_reset();
+	trap_set_mode(TRAP_DB, TRAP_ABORT);
+}
+
 /* ======================= driver ======================= */
 struct tcase {
 	const char *name;
@@ -1729,6 +1824,8 @@ static const struct tcase cases[CASES] = {
 	  case_gd_step },
 	{ "single step across exiting instructions keeps DR6.BD of an earlier event, clears B0-B3",
 	  case_sticky_step },
+	{ "DR7 re-armed (MOV to DR7, MOV to DR5) after exits with DR0-3 untouched: the watchpoint fires",
+	  case_toggle },
 };
 
 static void case_tramp(void *arg)

@@ -11,6 +11,7 @@
 #include "svm.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
+#include "arch-x86/cr.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/efer_mask.h"
 #include "arch-x86/exception.h"
@@ -18,8 +19,10 @@
 #include "arch-x86/nested_paging.h"
 #include "arch-x86/paging.h"
 #include "core/fast_exit.h"
+#include "core/guest_mem.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
+#include "core/insn_mov_dr.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 #include "core/msr_policy.h"
@@ -312,6 +315,17 @@ void svm_pass_irq_done(struct vcpu *v)
 	c->intercept_misc1 = (c->intercept_misc1 & ~SVM_INTERCEPT_IRET) | SVM_INTERCEPT_INTR;
 }
 
+/* The lazy policy's idle state (docs/debug-registers.md): the CPU holds the
+ * host's DR0-3, so every access that reads them or could make them live
+ * must exit: reads and writes of DR0-3, and every write of DR7 (a MOV to
+ * DR7, or to DR5 with CR4.DE = 0: SDM vol. 3B 18.2.2), which could enable a
+ * breakpoint on the host's addresses. DR6 and DR7 themselves live in the
+ * VMCB, which VMRUN and #VMEXIT switch (APM vol. 2 15.5.1, 15.6): reading
+ * them, or writing DR6 (through DR4 too), changes nothing of the host's and
+ * needs no exit. */
+#define SVM_INTERCEPT_DR_IDLE (SVM_INTERCEPT_DR0_3_RW | SVM_INTERCEPT_DR_WRITE(5) | \
+			       SVM_INTERCEPT_DR_WRITE(7))
+
 void svm_prepare_entry(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->vendor;
@@ -319,7 +333,19 @@ void svm_prepare_entry(struct vcpu *v)
 	bool waiting;
 
 	vm->control.intercept_dr =
-		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR0_3_RW : 0;
+		debugreg_prepare_entry(v, vm->save.dr7) ? SVM_INTERCEPT_DR_IDLE : 0;
+	/* A monitor step with a TF of its own: svm_step_db compares DR6 with
+	 * what the guest had at this VMRUN, and a MOV to DR6 inside the step
+	 * is emulated (svm_step_dr6_write) rather than merged with the step's
+	 * own #DB. */
+	if (v->step_armed && v->step_tf_ours) {
+		s->step_dr6 = vm->save.dr6;
+		if (!s->step_dr6_direct)
+			vm->control.intercept_dr |=
+				SVM_INTERCEPT_DR_WRITE(4) | SVM_INTERCEPT_DR_WRITE(6);
+	} else {
+		s->step_dr6_direct = false;
+	}
 	if (s->lbr_virt)
 		vm->save.dbgctl = v->dbg.guest.debugctl;
 	/* Without LBR virtualization the guest's value goes in by hand, and
@@ -409,7 +435,6 @@ static void svm_set_single_step(struct vcpu *v, bool on)
 
 	if (on && !v->step_armed) {
 		v->step_tf_ours = !(vm->save.rflags & RFLAGS_TF);
-		s->step_dr6 = vm->save.dr6;
 	} else if (!on && v->step_armed && v->step_tf_ours) {
 		vm->save.rflags &= ~RFLAGS_TF;
 	}
@@ -423,22 +448,88 @@ static void svm_set_single_step(struct vcpu *v, bool on)
 		vm->control.intercept_exceptions &= ~(1u << VEC_DB);
 }
 
+/* The #DB of a monitor step (APM vol. 2 15.12: the CPU has updated DR6 in
+ * the VMCB as for any #DB). What a bare CPU would have done with the same
+ * instruction and no monitor:
+ * - the guest's own TF: the same #DB, DR6 as the CPU left it;
+ * - a condition of the guest's own (an enabled breakpoint, general detect,
+ *   task switch) whose bit this #DB set: that #DB, DR6 as the CPU left it
+ *   but for the step's BS;
+ * - nothing else: no #DB and DR6 untouched, i.e. what it was at this
+ *   step's VMRUN (a MOV to DR6 in the step was emulated and already moved
+ *   that value). Bits that were set before the step (the guest's sticky
+ *   BD/BS/BT, which the CPU never clears, and B0-B3, which it may keep:
+ *   SDM vol. 3B 18.2.3; QEMU keeps all, Bochs clears B0-B3 and BT) and
+ *   B0-B3 of breakpoints DR7 does not enable (set on any #DB where they
+ *   match, same section) cause none.
+ * The limit of DR6 alone: a condition of the guest's that fires again while
+ * its bit is still set from before is not seen (the guest loses that #DB);
+ * a bare CPU would not lose it. */
 void svm_step_db(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->vendor;
 	struct vmcb *vm = s->vmcb;
-	uint64_t seen = vm->save.dr6 & (DR6_STATUS & ~DR6_BS);
+	uint64_t pre = s->step_dr6, post = vm->save.dr6, own;
+	bool direct = s->step_dr6_direct;
 
-	/* A breakpoint of the guest's own, or its own TF: the guest gets its
-	 * #DB; otherwise the step leaves no trace in DR6. */
-	if (seen || !v->step_tf_ours) {
-		vm->save.dr6 = (s->step_dr6 & ~DR6_STATUS) | seen | (v->step_tf_ours ? 0 : DR6_BS);
+	s->step_dr6_direct = false;
+	if (!v->step_tf_ours) {
 		svm_inject_exception(v, VEC_DB, 0);
 	} else {
-		vm->save.dr6 = s->step_dr6;
+		own = post & ~pre & (debugreg_enabled_b(vm->save.dr7) | DR6_BD | DR6_BT);
+		if (own || direct)
+			vm->save.dr6 = post & ~(DR6_BS & ~pre);
+		else
+			vm->save.dr6 = pre;
+		if (own)
+			svm_inject_exception(v, VEC_DB, 0);
 	}
-	s->step_dr6 = vm->save.dr6;
 	vcpu_step_event(v);
+}
+
+/* The instruction at the guest's CS:RIP, as many bytes as are readable up
+ * to INSN_MAX_LEN. Returns the count. */
+static unsigned read_insn(struct vcpu *v, const struct vmcb *vm, uint8_t *b)
+{
+	uint64_t la = vm->save.cs.base + vm->save.rip;
+	unsigned n;
+
+	for (n = 0; n < INSN_MAX_LEN; n++)
+		if (!guest_read_linear(v, la + n, &b[n], 1))
+			break;
+	return n;
+}
+
+/* MOV to DR6/DR4 during a monitor step: the MOV's own checks (#UD for DR4
+ * with CR4.DE = 1, #GP(0) for bits 63:32: SDM vol. 3B 18.2.2, 18.2.3),
+ * then DR6 = the written status bits with the bits that read as 1, RIP past
+ * it; the step ends there (svm_skip_instruction). An instruction that
+ * cannot be decoded runs unintercepted for the rest of the step instead. */
+void svm_step_dr6_write(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	struct vmcb *vm = s->vmcb;
+	uint8_t insn[INSN_MAX_LEN];
+	struct mov_dr d;
+	uint64_t val;
+
+	vcpu_count_exit(v, DV_EXIT_DR_ACCESS);
+	if (!decode_mov_dr(insn, read_insn(v, vm, insn), &d) || !d.to_dr ||
+	    (d.dr != 4 && d.dr != 6)) {
+		log_warn("svm: MOV to DR6 at rip 0x%llx not decoded; it runs unintercepted",
+			 (unsigned long long)vm->save.rip);
+		s->step_dr6_direct = true;
+		return;
+	}
+	val = vcpu_read_gpr(v, d.gpr);
+	if (d.dr == 4 && (vm->save.cr4 & CR4_DE))
+		svm_inject_exception(v, VEC_UD, 0);
+	else if (val & DR6_HIGH_MASK)
+		svm_inject_exception(v, VEC_GP, 0);
+	else {
+		vm->save.dr6 = (val & DR6_STATUS) | DR6_FIXED_1;
+		svm_skip_instruction(v, d.len);
+	}
 }
 
 static void svm_dump(struct vcpu *v)

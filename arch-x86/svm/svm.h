@@ -17,7 +17,9 @@ struct svm_vcpu {
 	bool forward_irqs;           /* interrupts exit and the host hands them on
 	                              * (svm_forward_irq); else they exit, then go
 	                              * straight in (svm_pass_irq) */
-	uint64_t step_dr6;           /* the guest's DR6 before the step */
+	uint64_t step_dr6;           /* monitor step: the guest's DR6 at this step's VMRUN */
+	bool step_dr6_direct;        /* monitor step: the guest's MOV to DR6 could not be
+	                              * decoded and runs unintercepted in this step */
 	uint64_t efer_writable;      /* EFER bits the guest may set (efer_mask.h) */
 };
 
@@ -53,6 +55,11 @@ void svm_prepare_entry(struct vcpu *v);
 
 /* A #DB intercepted while the monitor steps the guest. */
 void svm_step_db(struct vcpu *v);
+
+/* A MOV to DR6 (or DR4) intercepted while the monitor steps the guest with
+ * a TF of its own: emulated, so that the step's #DB cannot change the value
+ * the guest wrote. */
+void svm_step_dr6_write(struct vcpu *v);
 
 /* A #DB taken by the host at rip: true when it is the guest's single-step
  * trap that Bochs delivers to the host after the #VMEXIT of an intercepted

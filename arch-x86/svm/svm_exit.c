@@ -23,9 +23,10 @@ bool svm_leaked_guest_step(uint64_t rip)
 {
 	uint64_t dr6 = read_dr6();
 
-	/* BS with no breakpoint bit. Bochs delivers it on the DR6 the guest
-	 * left (its #DB keeps BD and BS of earlier events), so BD may be
-	 * there too. */
+	/* BS, and no B0-B3: Bochs keeps the DR6 the guest left in the CPU
+	 * across #VMEXIT and commits the trap into it keeping BD and BS, so a
+	 * guest's sticky BD may come along; B0-B3 it clears (no host
+	 * breakpoint is armed at VMRUN anyway: DR_HOST_SAVE_AND_QUIESCE). */
 	if (rip != (uint64_t)svm_after_vmrun || !(dr6 & DR6_BS) || (dr6 & DR6_B0_3))
 		return false;
 	write_dr6(DR6_RESET);
@@ -216,7 +217,10 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 		vcpu_guest_shutdown(v, "triple fault");
 		break;
 	default:
-		if (code >= SVM_EXIT_DR_READ_0 && code <= SVM_EXIT_DR_LAST)
+		if ((code == SVM_EXIT_DR_WRITE_0 + 6 || code == SVM_EXIT_DR_WRITE_0 + 4) &&
+		    v->step_armed && v->step_tf_ours)
+			svm_step_dr6_write(v); /* only intercepted for a monitor step */
+		else if (code >= SVM_EXIT_DR_READ_0 && code <= SVM_EXIT_DR_LAST)
 			debugreg_guest_access(v); /* lazy policy: re-executed, now direct */
 		else if ((uint32_t)code == SVM_EXIT_INVALID_LOW32)
 			failed_vmrun(v, s);

@@ -155,7 +155,11 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
 #define SVM_EVENT_ERROR_VALID (1ull << 11)
 
-/* DR intercepts: bits 15:0 reads of DRn, 31:16 writes (APM vol. 2 15.12.2). */
+/* DR intercepts: bits 15:0 reads of DRn, 31:16 writes (APM vol. 2 15.12.2).
+ * The bit is the one of the register the instruction names: a MOV to DR5
+ * with CR4.DE = 0, which writes DR7, is the DR5 write intercept. */
+#define SVM_INTERCEPT_DR_READ(n) (1u << (n))
+#define SVM_INTERCEPT_DR_WRITE(n) (1u << (16 + (n)))
 #define SVM_INTERCEPT_DR0_3_RW 0x000f000fu
 #define SVM_EXIT_DR_LAST 0x03f
 

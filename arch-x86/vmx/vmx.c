@@ -271,9 +271,21 @@ static void vmx_set_single_step(struct vcpu *v, bool on)
 
 void vmx_step_db(struct vcpu *v)
 {
-	/* A #DB that exits leaves DR6 alone; the qualification has its bits
-	 * (SDM vol. 3C 28.2.1, table 28-1). */
-	uint64_t seen = vmread(VMCS_EXIT_QUALIFICATION) & (DR6_STATUS & ~DR6_BS);
+	/* A #DB that exits leaves DR6 alone (so a guest MOV to DR6 inside the
+	 * step stands); the qualification has this #DB's bits only, no sticky
+	 * ones (SDM vol. 3C 28.2.1, table 28-1), but B0-B3 "may be set even if
+	 * the corresponding breakpoint is not enabled": those cause no #DB of
+	 * the guest's. */
+	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+	uint64_t seen = qual & (debugreg_enabled_b(vmread(VMCS_GUEST_DR7)) | DR6_BD | DR6_BT);
+
+	/* Neither a step (no BS) nor a condition of the guest's: no
+	 * instruction ran. Seen on Bochs 2.7: a disabled breakpoint's match
+	 * saved as a pending debug exception at an exit of the freely running
+	 * guest, delivered at the next entry (montest phase 7: qualification
+	 * B2 alone, at the instruction where the guest was paused). */
+	if (!(qual & DR6_BS) && !seen)
+		return;
 
 	if (seen || !v->step_tf_ours) {
 		v->dbg.guest.dr6 = (v->dbg.guest.dr6 & ~DR6_STATUS) | seen |

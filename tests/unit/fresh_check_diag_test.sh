@@ -20,10 +20,13 @@ check() { # NAME EXPECTED ACTUAL
 }
 
 # A file of each package, as this machine's dpkg lists it.
+# (read from a process substitution: a pipe that stops reading early would
+# fail the pipeline with SIGPIPE under pipefail, at random.)
 pkg_file() {
-	dpkg-query -L "$1" 2>/dev/null | while read -r f; do
+	local f
+	while read -r f; do
 		[[ -f $f && ! -L $f ]] && { echo "$f"; break; }
-	done
+	done < <(dpkg-query -L "$1" 2>/dev/null)
 }
 term_so=$(pkg_file bochs-term) rt_lib=$(pkg_file libclang-rt-14-dev) bochs_bin=$(pkg_file bochs)
 [[ -n $term_so && -n $rt_lib && -n $bochs_bin ]] ||
