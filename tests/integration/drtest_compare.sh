@@ -201,8 +201,12 @@ done
 
 # The lazy policy exits on MOV DR only when the guest's debug registers go
 # from idle to used (docs/debug-registers.md), not once per access: the
-# suite makes thousands of DR accesses, yet only tens of dr-access exits may
-# show. The eager policy never exits on MOV DR.
+# suite makes tens of thousands of DR accesses (case 9 alone checks them
+# across 100,000 exits), yet only one exit per return to use may show. Case
+# 11's random sequence (2000 steps here) turns DR7 off and on around exits
+# on purpose, so each of its steps may cost one (measured: 502
+# on QEMU); more than 2000 means lazy has degenerated towards an exit per
+# access. The eager policy never exits on MOV DR.
 dr_access() { # MODE: the dr-access count of the run's exit statistics
 	tr -d '\r' <"$rd/$1/com2.log" | grep -a -o -E 'drvisor: stats vcpu0 .*' | tail -1 |
 		sed -n -E 's/.* dr-access=([0-9]+).*/\1/p'
@@ -213,8 +217,8 @@ counts="eager ${eager_dr:-0}"
 for mode in $modes; do
 	[[ $mode == lazy* ]] || continue
 	lazy_dr=$(dr_access "$mode")
-	if [[ -z $lazy_dr ]] || ((lazy_dr > 500)); then
-		problem "$mode: dr-access exits ${lazy_dr:-0}, expected between 1 and 500"
+	if [[ -z $lazy_dr ]] || ((lazy_dr > 2000)); then
+		problem "$mode: dr-access exits ${lazy_dr:-0}, expected between 1 and 2000"
 	fi
 	counts+=", $mode ${lazy_dr:-0}"
 done
