@@ -8,7 +8,8 @@
 # usage: guest_run.sh PLATFORM GUEST MODE
 #   PLATFORM  qemu | bochs-vmx | bochs-svm
 #   GUEST     hello | isolation | handoff | traps | events
-#   MODE      drvisor | native
+#   MODE      drvisor | drvisor-lazy | native   (drvisor: dr_switch=eager,
+#             the default; drvisor-lazy: dr_switch=lazy)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
@@ -20,9 +21,11 @@ rd=$(dv_run_dir "$name")
 timeout=90
 [[ $platform == bochs-* ]] && timeout=240
 
+policy=eager
+[[ $mode == drvisor-lazy ]] && policy=lazy
 case $mode in
 native) dv_native_esp "$guest" "$rd/esp" ;;
-drvisor)
+drvisor | drvisor-lazy)
 	# isolation checks the bound of a test hypercall (test hooks); events:
 	# the host's own watchpoint fires inside the guest's NMI handler, so
 	# that a host IRET runs there (QEMU: no host watchpoint, DESIGN.md
@@ -33,7 +36,7 @@ drvisor)
 	[[ $platform == qemu ]] && args+=" platform=qemu"
 	"$DV_TOOLS/mkesp" --out "$rd/esp" --build "$(dv_build_dir)" --clean \
 		--cfg monitor=com2 --cfg log_level=info --cfg "test_hooks=$hooks" \
-		--cfg "next=\\drvisor\\tests\\$guest.efi" --cfg "next_args=$args" \
+		--cfg "dr_switch=$policy" --cfg "next=\\drvisor\\tests\\$guest.efi" --cfg "next_args=$args" \
 		--guest "$guest" >/dev/null
 	;;
 *) dv_fail "unknown mode '$mode'" ;;

@@ -74,7 +74,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
-platform=${1:?usage: monitor_run.sh qemu|bochs-vmx|bochs-svm}
+platform=${1:?usage: monitor_run.sh qemu|bochs-vmx|bochs-svm [eager|lazy]}
+policy=${2:-eager} # dr_switch
+[[ $policy == eager || $policy == lazy ]] || dv_fail "unknown policy '$policy'"
 case $platform in
 qemu) dv_require qemu-system-x86_64 python3 setsid ;;
 bochs-vmx | bochs-svm) dv_require bochs-bin python3 setsid ;;
@@ -82,6 +84,7 @@ bochs-vmx | bochs-svm) dv_require bochs-bin python3 setsid ;;
 esac
 
 name=monitor.$platform
+[[ $policy == lazy ]] && name+=.lazy
 rd=$(dv_run_dir "$name")
 build=$(dv_build_dir)
 DRVCTL=$build/tools/drvctl/drvctl
@@ -121,7 +124,7 @@ logs=("$com1" "$dlog" "$rd/runner.log")
 next_args=""
 [[ $platform == qemu ]] && next_args="platform=qemu"
 "$DV_TOOLS/mkesp" --out "$rd/esp" --build "$build" --clean \
-	--cfg monitor=com2 --cfg log_level=info \
+	--cfg monitor=com2 --cfg log_level=info --cfg "dr_switch=$policy" \
 	--cfg 'next=\drvisor\tests\montest.efi' ${next_args:+--cfg "next_args=$next_args"} \
 	--guest montest >/dev/null
 
