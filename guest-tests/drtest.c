@@ -756,13 +756,6 @@ static void case_wp(void)
 }
 
 /* ======================= 5: single step ======================= */
-struct ss_seq {
-	const char *what;
-	void (*fn)(void *);
-	char *const *rips;
-	unsigned count;
-};
-
 static uint64_t ss_ret;
 
 static void run_ss_rdmsr(void *unused)
