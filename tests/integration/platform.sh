@@ -55,12 +55,12 @@ dv_start() {
 		com2=file:$rd/com2.log
 		[[ -z $sock ]] || com2=socket:$sock
 		setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$t" --no-reboot \
-			--com1 "file:$rd/com1.log" --com2 "$com2" --esp "$esp" \
+			--smp "${DV_CPUS:-1}" --com1 "file:$rd/com1.log" --com2 "$com2" --esp "$esp" \
 			</dev/null >"$rd/runner.log" 2>&1 &
 		;;
 	bochs-vmx | bochs-svm)
 		setsid "$DV_TOOLS/run-bochs" --run-dir "$rd" --timeout "$t" --esp "$esp" \
-			--model "$(dv_platform_model "$platform")" --com1 "$rd/com1.log" \
+			--cpus "${DV_CPUS:-1}" --model "$(dv_platform_model "$platform")" --com1 "$rd/com1.log" \
 			--com2 "$rd/com2.log" ${sock:+--com2-socket "$sock"} \
 			</dev/null >"$rd/runner.log" 2>&1 &
 		;;
@@ -78,13 +78,13 @@ dv_boot() {
 	case $platform in
 	qemu)
 		dv_require qemu-system-x86_64
-		dv_qemu "$rd" "$t" --esp "$esp" || st=$?
+		dv_qemu "$rd" "$t" --smp "${DV_CPUS:-1}" --esp "$esp" || st=$?
 		# guest_exit(code) makes QEMU exit with (code << 1) | 1.
 		[[ $st == 1 || $st == 3 ]] && st=0
 		;;
 	bochs-vmx | bochs-svm)
 		dv_require bochs-bin
-		dv_bochs "$rd" "$t" --esp "$esp" --model "$(dv_platform_model "$platform")" || st=$?
+		dv_bochs "$rd" "$t" --cpus "${DV_CPUS:-1}" --esp "$esp" --model "$(dv_platform_model "$platform")" || st=$?
 		;;
 	*) dv_fail "unknown platform '$platform'" ;;
 	esac
