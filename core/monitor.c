@@ -77,6 +77,7 @@
 #define ERROR_MAX        256
 #define ARGS_MAX         8
 #define NAME_MAX_OUT     32
+#define ALL_VCPUS_MAX    256   /* pause all / cont all act on at most this many */
 
 enum esc_state { ESC_NONE, ESC_START, ESC_SEQ };
 
@@ -553,35 +554,84 @@ static void cmd_regs(unsigned argc, char **argv)
 	}
 }
 
-/* stats [reset]: exit counts by reason (non-zero only), or reset them. */
-static void cmd_stats(unsigned argc, char **argv)
+/* Exit count of reason i summed over vCPUs first..last; false if none of
+ * them has the reason (its name then stays unset). */
+static bool stat_sum(unsigned first, unsigned last, unsigned i, const char **name,
+		     uint64_t *sum)
 {
-	unsigned i, n;
-	uint64_t count, total = 0;
+	uint64_t count;
+	bool any = false;
+	unsigned v;
+
+	*sum = 0;
+	for (v = first; v <= last; v++) {
+		if (m.t->stat(v, i, name, &count)) {
+			*sum += count;
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* Total exits of vCPUs first..last. */
+static uint64_t stat_total(unsigned first, unsigned last)
+{
+	unsigned i, n = m.t->stat_count();
+	uint64_t sum, total = 0;
 	const char *name;
 
-	if (!vcpu_ok())
-		return;
-	if (argc) {
-		if (!same_word(argv[0], "reset")) {
-			reply_error("stats: unknown argument '%s' (usage: stats [reset])", argv[0]);
-			return;
-		}
-		m.t->stats_reset(m.vcpu);
-		reply_item("reset");
-		return;
-	}
-	n = m.t->stat_count();
 	for (i = 0; i < n; i++)
-		if (m.t->stat(m.vcpu, i, &name, &count))
-			total += count;
-	reply_item("total=%llu", (unsigned long long)total);
+		if (stat_sum(first, last, i, &name, &sum))
+			total += sum;
+	return total;
+}
+
+/* Append "total=T" and the non-zero reasons of vCPUs first..last. */
+static void show_stats(unsigned first, unsigned last)
+{
+	unsigned i, n = m.t->stat_count();
+	const char *name;
+	uint64_t sum;
+
+	reply_item("total=%llu", (unsigned long long)stat_total(first, last));
 	for (i = 0; i < n; i++) {
-		if (!m.t->stat(m.vcpu, i, &name, &count) || !count)
+		if (!stat_sum(first, last, i, &name, &sum) || !sum)
 			continue;
 		reply_sep();
 		reply_name(name, NAME_MAX_OUT);
-		reply_fmt("=%llu", (unsigned long long)count);
+		reply_fmt("=%llu", (unsigned long long)sum);
+	}
+}
+
+/* stats all: each vCPU's total, then the reasons summed over every vCPU. */
+static void show_stats_all(void)
+{
+	unsigned v, n = m.t->vcpu_count();
+
+	reply_item("vcpus=%u", n);
+	for (v = 0; v < n; v++)
+		reply_item("vcpu%u=%llu", v, (unsigned long long)stat_total(v, v));
+	if (n)
+		show_stats(0, n - 1);
+}
+
+/* stats [reset|all]: exit counts by reason (non-zero only) of the selected
+ * vCPU, or reset them, or every vCPU's. */
+static void cmd_stats(unsigned argc, char **argv)
+{
+	if (argc && same_word(argv[0], "all")) {
+		show_stats_all();
+		return;
+	}
+	if (!vcpu_ok())
+		return;
+	if (!argc) {
+		show_stats(m.vcpu, m.vcpu);
+	} else if (same_word(argv[0], "reset")) {
+		m.t->stats_reset(m.vcpu);
+		reply_item("reset");
+	} else {
+		reply_error("stats: unknown argument '%s' (usage: stats [reset|all])", argv[0]);
 	}
 }
 
@@ -620,20 +670,87 @@ static void set_run_state(enum monitor_run_state from, enum monitor_run_state to
 	reply_item("%s", done);
 }
 
-/* pause: stop the selected vCPU (already paused: nothing to do). */
-static void cmd_pause(unsigned argc, char **argv)
+/* Move every vCPU in state `from` to `to` with change(). All or nothing:
+ * when one refuses, those already moved are moved back with undo() and the
+ * one error names the vCPU that refused. Stopped vCPUs are left alone.
+ * Replies "DONE=LIST" with every vCPU now in `to` (or "DONE=none"). */
+static void set_run_state_all(enum monitor_run_state from, enum monitor_run_state to,
+			      const char *(*change)(unsigned vcpu),
+			      const char *(*undo)(unsigned vcpu), const char *verb,
+			      const char *done)
 {
-	(void)argc;
-	(void)argv;
-	set_run_state(MON_RUNNING, MON_PAUSED, m.t->pause, "pause", "paused");
+	uint64_t moved[ALL_VCPUS_MAX / 64] = { 0 };
+	unsigned v, k, n = m.t->vcpu_count();
+	const char *why = NULL;
+	bool first = true;
+
+	if (n > ALL_VCPUS_MAX) {
+		reply_error("%s all: only up to %u vcpus (this machine has %u)", verb,
+			    ALL_VCPUS_MAX, n);
+		return;
+	}
+	for (v = 0; v < n && !why; v++) {
+		if (m.t->run_state(v) == from && !(why = change(v)))
+			moved[v / 64] |= 1ull << (v % 64);
+	}
+	if (why) {
+		for (k = 0; k < n; k++)
+			if (moved[k / 64] & (1ull << (k % 64)))
+				undo(k);
+		reply_error("cannot %s vcpu %u: %s (no vcpu changed)", verb, v - 1, why);
+		return;
+	}
+	for (v = 0; v < n; v++) {
+		if (m.t->run_state(v) != to)
+			continue;
+		if (first)
+			reply_item("%s=%u", done, v);
+		else
+			reply_fmt(",%u", v);
+		first = false;
+	}
+	if (first)
+		reply_item("%s=none", done);
 }
 
-/* cont: let the selected vCPU run (already running: nothing to do). */
+/* The optional argument of pause/cont: none (the selected vCPU) or "all";
+ * false after replying the error. */
+static bool parse_all(unsigned argc, char **argv, const char *cmd, bool *all)
+{
+	*all = argc && same_word(argv[0], "all");
+	if (argc && !*all)
+		reply_error("%s: unknown argument '%s' (usage: %s [all])", cmd, argv[0], cmd);
+	return !argc || *all;
+}
+
+/* pause [all]: stop the selected vCPU, or every running one (already
+ * paused: nothing to do). */
+static void cmd_pause(unsigned argc, char **argv)
+{
+	bool all;
+
+	if (!parse_all(argc, argv, "pause", &all))
+		return;
+	if (all)
+		set_run_state_all(MON_RUNNING, MON_PAUSED, m.t->pause, m.t->cont, "pause",
+				  "paused");
+	else
+		set_run_state(MON_RUNNING, MON_PAUSED, m.t->pause, "pause", "paused");
+}
+
+/* cont [all]: let the selected vCPU, or every paused one, run (already
+ * running: nothing to do). */
 static void cmd_cont(unsigned argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	set_run_state(MON_PAUSED, MON_RUNNING, m.t->cont, "continue", "running");
+	bool all;
+
+	if (!parse_all(argc, argv, "cont", &all))
+		return;
+	if (all)
+		set_run_state_all(MON_PAUSED, MON_RUNNING, m.t->cont, m.t->pause, "continue",
+				  "running");
+	else
+		set_run_state(MON_PAUSED, MON_RUNNING, m.t->cont, "continue", "running");
 }
 
 /* Append the outcome of the finished step to the reply. */
@@ -771,22 +888,26 @@ static void info_item(unsigned i, const char *line)
 	reply_raw("\"");
 }
 
-/* info: version, the vCPUs, the target's facts (CPU, policy, ...). */
+/* info: version, the vCPUs and their run states, the target's facts (CPU,
+ * policy, ...). */
 static void cmd_info(unsigned argc, char **argv)
 {
-	unsigned i, n = m.t->info_count();
+	unsigned i, v, n = m.t->info_count(), count = m.t->vcpu_count();
 
 	(void)argc;
 	(void)argv;
+
 	if (m.machine) {
 		reply_item("version=%s", DRVISOR_VERSION);
 		reply_item("commit=%s", DRVISOR_COMMIT);
-		reply_item("vcpus=%u", m.t->vcpu_count());
+		reply_item("vcpus=%u", count);
 		reply_item("vcpu=%u", m.vcpu);
 	} else {
 		reply_item("drvisor %s (commit %s)", DRVISOR_VERSION, DRVISOR_COMMIT);
-		reply_item("vcpus: %u, selected: %u", m.t->vcpu_count(), m.vcpu);
+		reply_item("vcpus: %u, selected: %u", count, m.vcpu);
 	}
+	for (v = 0; v < count; v++)
+		reply_item(m.machine ? "vcpu%u=%s" : "vcpu %u: %s", v, state_name(v));
 	for (i = 0; i < n; i++)
 		info_item(i, m.t->info_line(i));
 }
@@ -807,9 +928,10 @@ static const struct command commands[] = {
 	  2, cmd_dr },
 	{ "debugctl", "[VALUE]", "show or write IA32_DEBUGCTL", 1, cmd_debugctl },
 	{ "regs", "", "general registers, RIP, RFLAGS, CR0/2/3/4, EFER, selectors", 0, cmd_regs },
-	{ "stats", "[reset]", "VM-exit counts by reason, or reset them", 1, cmd_stats },
-	{ "pause", "", "stop the selected vCPU", 0, cmd_pause },
-	{ "cont", "", "let the selected vCPU run again", 0, cmd_cont },
+	{ "stats", "[reset|all]", "VM-exit counts by reason, reset them, or every vCPU's",
+	  1, cmd_stats },
+	{ "pause", "[all]", "stop the selected vCPU, or every vCPU", 1, cmd_pause },
+	{ "cont", "[all]", "let the selected vCPU, or every vCPU, run again", 1, cmd_cont },
 	{ "step", "[N]", "execute N instructions (1-1000000, default 1) of the paused vCPU",
 	  1, cmd_step },
 	{ "mode", "[machine|human]", "show or switch the reply format", 1, cmd_mode },

@@ -83,13 +83,20 @@ static enum monitor_run_state f_run_state(unsigned vcpu)
 	return fake.v[vcpu].state;
 }
 
+/* Whether run control of vcpu is refused now. */
+static bool refused(unsigned vcpu)
+{
+	return fake.refuse_run &&
+	       (fake.refuse_run_vcpu < 0 || (unsigned)fake.refuse_run_vcpu == vcpu);
+}
+
 /* pause: also the way to cut an asynchronous step short; with
  * pause_ends_step clear the fake forgets to report that. */
 static const char *f_pause(unsigned vcpu)
 {
 	require(vcpu < fake.nvcpu);
 	fake.pause_calls++;
-	if (fake.refuse_run)
+	if (refused(vcpu))
 		return fake.refuse_run;
 	fake.v[vcpu].state = MON_PAUSED;
 	if (fake.step_pending && fake.pause_ends_step)
@@ -102,7 +109,7 @@ static const char *f_cont(unsigned vcpu)
 {
 	require(vcpu < fake.nvcpu && fake.v[vcpu].state == MON_PAUSED);
 	fake.cont_calls++;
-	if (fake.refuse_run)
+	if (refused(vcpu))
 		return fake.refuse_run;
 	fake.v[vcpu].state = MON_RUNNING;
 	return NULL;
@@ -114,7 +121,7 @@ static const char *f_step(unsigned vcpu, uint64_t n)
 	require(vcpu < fake.nvcpu && fake.v[vcpu].state == MON_PAUSED);
 	require(n >= 1 && n <= 1000000 && !fake.step_pending);
 	fake.step_calls++;
-	if (fake.refuse_run)
+	if (refused(vcpu))
 		return fake.refuse_run;
 	fake.step_vcpu = vcpu;
 	fake.step_n = n;
@@ -166,6 +173,7 @@ void fake_reset(void)
 	fake.nvcpu = 2;
 	fake.debugctl_mask = 0x3;
 	fake.fail_dbg = fake.fail_reg = -1;
+	fake.refuse_run_vcpu = -1;
 	for (i = 0; i < FAKE_VCPUS_MAX; i++) {
 		fake.v[i].dbg[MON_DR6] = 0xffff0ff0;
 		fake.v[i].dbg[MON_DR7] = 0x400;

@@ -34,6 +34,7 @@ struct fake {
 	uint64_t debugctl_mask;
 	const char *refuse_set;     /* set_dbg's refusal, or NULL */
 	const char *refuse_run;     /* pause/cont/step's refusal, or NULL */
+	int refuse_run_vcpu;        /* ... of this vCPU only (-1: every vCPU) */
 	int fail_dbg, fail_reg;     /* get_dbg/get_reg of this index fail (-1: none) */
 	enum fake_step_mode step_mode;
 	uint64_t step_short;

@@ -147,6 +147,12 @@ static void test_args_order(void **state)
 	assert_string_equal(o.a[11].reg, "debugctl");
 	assert_int_equal(o.a[12].kind, DRV_SET);
 	assert_string_equal(o.a[12].arg, "3");
+	assert_int_equal(args("--socket=/tmp/s", "--pause-all", "--stats-all", "--cont-all",
+			      NULL), 0);
+	assert_int_equal(o.n, 4);
+	assert_int_equal(o.a[1].kind, DRV_PAUSE_ALL);
+	assert_int_equal(o.a[2].kind, DRV_STATS_ALL);
+	assert_int_equal(o.a[3].kind, DRV_CONT_ALL);
 }
 
 static void test_args_connection(void **state)
@@ -238,6 +244,9 @@ static void test_commands(void **state)
 		{ { DRV_STEP, NULL, "10" }, "step 10" },
 		{ { DRV_STATS, NULL, "" }, "stats" },
 		{ { DRV_STATS_RESET, NULL, "" }, "stats reset" },
+		{ { DRV_PAUSE_ALL, NULL, "" }, "pause all" },
+		{ { DRV_CONT_ALL, NULL, "" }, "cont all" },
+		{ { DRV_STATS_ALL, NULL, "" }, "stats all" },
 	};
 	char buf[96];
 	size_t i;
@@ -296,6 +305,17 @@ static void test_print(void **state)
 	assert_string_equal(printed((struct drv_action){ DRV_STATS, NULL, "" },
 				    "total=3 cpuid=2 io=1 ok"), "total=3\ncpuid=2\nio=1\n");
 	assert_string_equal(printed((struct drv_action){ DRV_STATS, NULL, "" }, "ok"), "-1");
+	assert_string_equal(printed((struct drv_action){ DRV_PAUSE_ALL, NULL, "" },
+				    "paused=0,1 ok"), "paused=0,1\n");
+	assert_string_equal(printed((struct drv_action){ DRV_PAUSE_ALL, NULL, "" },
+				    "running=0 ok"), "-1");
+	assert_string_equal(printed((struct drv_action){ DRV_CONT_ALL, NULL, "" },
+				    "running=none ok"), "running=none\n");
+	assert_string_equal(printed((struct drv_action){ DRV_STATS_ALL, NULL, "" },
+				    "vcpus=2 vcpu0=5 vcpu1=1 total=6 cpuid=6 ok"),
+			    "vcpus=2\nvcpu0=5\nvcpu1=1\ntotal=6\ncpuid=6\n");
+	assert_string_equal(printed((struct drv_action){ DRV_STATS_ALL, NULL, "" },
+				    "total=6 ok"), "-1");
 }
 
 int main(void)

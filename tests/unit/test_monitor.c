@@ -293,10 +293,10 @@ static void test_argument_count(void **state)
 	expect_error("vcpu 0 1", "vcpu: too many arguments (usage: vcpu [N])");
 	expect_error("regs 0", "regs: too many arguments (usage: regs)");
 	expect_error("info x", "info: too many arguments (usage: info)");
-	expect_error("pause 1", "pause: too many arguments (usage: pause)");
-	expect_error("cont 1", "cont: too many arguments (usage: cont)");
+	expect_error("pause all 1", "pause: too many arguments (usage: pause [all])");
+	expect_error("cont all 1", "cont: too many arguments (usage: cont [all])");
 	expect_error("step 1 2", "step: too many arguments (usage: step [N])");
-	expect_error("stats reset now", "stats: too many arguments (usage: stats [reset])");
+	expect_error("stats reset now", "stats: too many arguments (usage: stats [reset|all])");
 	expect_error("mode a b", "mode: too many arguments (usage: mode [machine|human])");
 	expect_error("help a b", "help: too many arguments (usage: help [COMMAND])");
 	expect_error("dr 1 2 3 4 5 6 7 8 9 10 11",
@@ -308,7 +308,9 @@ static void test_unknown_command(void **state)
 	(void)state;
 	expect_error("frobnicate", "unknown command 'frobnicate' (try help)");
 	expect_error("dr7", "unknown command 'dr7' (try help)");
-	expect_error("stats foo", "stats: unknown argument 'foo' (usage: stats [reset])");
+	expect_error("stats foo", "stats: unknown argument 'foo' (usage: stats [reset|all])");
+	expect_error("pause 1", "pause: unknown argument '1' (usage: pause [all])");
+	expect_error("cont every", "cont: unknown argument 'every' (usage: cont [all])");
 }
 
 /* ---- vCPUs ------------------------------------------------------------ */
@@ -391,6 +393,22 @@ static void test_stats(void **state)
 	assert_string_equal(run("stats"), "total=14 unnamed=11 io=3 ok\n");
 }
 
+/* stats all: every vCPU's total, and the reasons summed over all of them;
+ * no vCPU needs to be selected or even to exist at the selection. */
+static void test_stats_all(void **state)
+{
+	(void)state;
+	fake.nvcpu = 3;
+	fake.v[2].stat[2] = 0;
+	fake.v[2].stat[1] = 5;
+	assert_string_equal(run("stats all"),
+		"vcpus=3 vcpu0=13 vcpu1=14 vcpu2=17 total=44 cpuid=33 msr=5 io=6 ok\n");
+	assert_string_equal(run("vcpu 2"), "vcpu=2 vcpus=3 state=paused ok\n");
+	fake.nvcpu = 1;
+	assert_string_equal(run("stats ALL"), "vcpus=1 vcpu0=13 total=13 cpuid=10 io=3 ok\n");
+	assert_int_equal(fake.reset_calls, 0);
+}
+
 static void test_stats_human(void **state)
 {
 	(void)state;
@@ -402,14 +420,19 @@ static void test_info(void **state)
 {
 	(void)state;
 	assert_string_equal(run("info"),
-		"version=unknown commit=unknown vcpus=2 vcpu=0 cpu=\"FakeCPU vmx ept\" "
-		"policy=\"eager\" ok\n");
+		"version=unknown commit=unknown vcpus=2 vcpu=0 vcpu0=paused vcpu1=paused "
+		"cpu=\"FakeCPU vmx ept\" policy=\"eager\" ok\n");
+	fake.v[1].state = MON_RUNNING;
+	assert_string_equal(run("info"),
+		"version=unknown commit=unknown vcpus=2 vcpu=0 vcpu0=paused vcpu1=running "
+		"cpu=\"FakeCPU vmx ept\" policy=\"eager\" ok\n");
+	fake.v[1].state = MON_PAUSED;
 	fake.info_n = 4;
 	fake.info[2] = "free \"text\"\x01";
 	fake.info[3] = "bad key: x";
 	assert_string_equal(run("info"),
-		"version=unknown commit=unknown vcpus=2 vcpu=0 cpu=\"FakeCPU vmx ept\" "
-		"policy=\"eager\" info2=\"free 'text'?\" info3=\"bad key: x\" ok\n");
+		"version=unknown commit=unknown vcpus=2 vcpu=0 vcpu0=paused vcpu1=paused "
+		"cpu=\"FakeCPU vmx ept\" policy=\"eager\" info2=\"free 'text'?\" info3=\"bad key: x\" ok\n");
 }
 
 static void test_info_human(void **state)
@@ -417,7 +440,7 @@ static void test_info_human(void **state)
 	(void)state;
 	assert_string_equal(run("info"),
 		"info\ndrvisor unknown (commit unknown)\nvcpus: 2, selected: 0\n"
-		"cpu: FakeCPU vmx ept\npolicy: eager\ndrvisor> ");
+		"vcpu 0: paused\nvcpu 1: paused\ncpu: FakeCPU vmx ept\npolicy: eager\ndrvisor> ");
 }
 
 static void test_help(void **state)
@@ -483,6 +506,48 @@ static void test_pause_cont(void **state)
 	assert_int_equal(fake.pause_calls, 1);
 	assert_int_equal(fake.v[0].state, MON_PAUSED);
 	assert_int_equal(fake.v[1].state, MON_PAUSED);
+}
+
+/* pause all / cont all move every vCPU that can move, leave stopped ones
+ * alone, and name every vCPU in the new state. */
+static void test_pause_cont_all(void **state)
+{
+	(void)state;
+	fake.nvcpu = 4;
+	fake.v[1].state = MON_RUNNING;
+	fake.v[3].state = MON_STOPPED;
+	assert_string_equal(run("cont all"), "running=0,1,2 ok\n");
+	assert_int_equal(fake.cont_calls, 2);
+	assert_int_equal(fake.v[3].state, MON_STOPPED);
+	assert_string_equal(run("pause all"), "paused=0,1,2 ok\n");
+	assert_int_equal(fake.pause_calls, 3);
+	assert_string_equal(run("pause all"), "paused=0,1,2 ok\n");
+	assert_int_equal(fake.pause_calls, 3);
+	fake.nvcpu = 1;
+	fake.v[0].state = MON_STOPPED;
+	assert_string_equal(run("cont all"), "running=none ok\n");
+}
+
+/* One vCPU refusing makes pause all / cont all change nothing: the ones
+ * already moved are moved back, and the error names the refusing one. */
+static void test_pause_cont_all_refused(void **state)
+{
+	(void)state;
+	fake.nvcpu = 3;
+	fake.refuse_run = "busy";
+	fake.refuse_run_vcpu = 2;
+	expect_error("cont all", "cannot continue vcpu 2: busy (no vcpu changed)");
+	assert_int_equal(fake.v[0].state, MON_PAUSED);
+	assert_int_equal(fake.v[1].state, MON_PAUSED);
+	assert_int_equal(fake.v[2].state, MON_PAUSED);
+	assert_int_equal(fake.cont_calls, 3);
+	assert_int_equal(fake.pause_calls, 2);
+	fake.refuse_run_vcpu = 1;
+	fake.v[0].state = fake.v[1].state = fake.v[2].state = MON_RUNNING;
+	expect_error("pause all", "cannot pause vcpu 1: busy (no vcpu changed)");
+	assert_int_equal(fake.v[0].state, MON_RUNNING);
+	assert_int_equal(fake.v[1].state, MON_RUNNING);
+	assert_int_equal(fake.v[2].state, MON_RUNNING);
 }
 
 static void test_pause_cont_errors(void **state)
@@ -764,9 +829,9 @@ int main(void)
 		M(test_dr_no_bld_rtm), M(test_bad_numbers), M(test_register_out_of_range),
 		M(test_reserved_bits_refused), M(test_target_refuses_write),
 		M(test_argument_count), M(test_unknown_command), M(test_vcpu_select),
-		M(test_vcpu_gone), M(test_regs), H(test_regs_human_rows), M(test_stats),
+		M(test_vcpu_gone), M(test_regs), H(test_regs_human_rows), M(test_stats), M(test_stats_all),
 		H(test_stats_human), M(test_info), H(test_info_human), H(test_help),
-		M(test_help_machine), H(test_mode), M(test_pause_cont),
+		M(test_help_machine), H(test_mode), M(test_pause_cont), M(test_pause_cont_all), M(test_pause_cont_all_refused),
 		M(test_pause_cont_errors), M(test_step), M(test_step_errors),
 		H(test_step_async), M(test_step_interrupted), M(test_step_abandoned),
 		H(test_backspace), H(test_ctrl_c), M(test_ctrl_c_machine), M(test_line_ends),

@@ -17,7 +17,9 @@ void drv_usage(FILE *f)
 "  --get-all                      DR0-3, DR6, DR7 and IA32_DEBUGCTL\n"
 "  --vcpu=N                       the vCPU later actions act on (default 0)\n"
 "  --pause  --cont  --step[=N]    stop, resume, execute N instructions (1)\n"
+"  --pause-all  --cont-all        stop or resume every vCPU (prints the list)\n"
 "  --stats  --reset-stats         VM-exit counts by reason\n"
+"  --stats-all                    every vCPU's exit total, reasons summed\n"
 "VALUE is hex, 0x optional (400 = 0x400), or 0n-prefixed decimal (0n1024);\n"
 "N is decimal, or 0x-prefixed hex. Output: one name=value per line,\n"
 "e.g. dr7=0x0000000000000400 (after a write: the value read back).\n"
@@ -155,7 +157,8 @@ static int simple_flag(const char *arg, struct drv_opts *o, char *err, size_t er
 	static const struct { const char *flag; enum drv_kind kind; } flags[] = {
 		{ "--get-all", DRV_GET_ALL }, { "--pause", DRV_PAUSE }, { "--cont", DRV_CONT },
 		{ "--step", DRV_STEP }, { "--stats", DRV_STATS },
-		{ "--reset-stats", DRV_STATS_RESET },
+		{ "--reset-stats", DRV_STATS_RESET }, { "--pause-all", DRV_PAUSE_ALL },
+		{ "--cont-all", DRV_CONT_ALL }, { "--stats-all", DRV_STATS_ALL },
 	};
 	size_t i;
 
@@ -248,6 +251,9 @@ void drv_command(const struct drv_action *a, char *buf, size_t size)
 	case DRV_STEP: snprintf(buf, size, "step%s%s", sep, a->arg); return;
 	case DRV_STATS: snprintf(buf, size, "stats"); return;
 	case DRV_STATS_RESET: snprintf(buf, size, "stats reset"); return;
+	case DRV_PAUSE_ALL: snprintf(buf, size, "pause all"); return;
+	case DRV_CONT_ALL: snprintf(buf, size, "cont all"); return;
+	case DRV_STATS_ALL: snprintf(buf, size, "stats all"); return;
 	}
 	snprintf(buf, size, "help");
 }
@@ -281,8 +287,10 @@ static bool parse_item(char **p, struct drv_item *it)
 				return false;
 			*s++ = 0;
 		} else {
+			/* Unquoted values are names, numbers or comma-separated
+			 * lists of them (pause all's "paused=0,1"). */
 			it->value = s;
-			while (name_char(*s))
+			while (name_char(*s) || *s == ',')
 				s++;
 			if (s == it->value)
 				return false;
@@ -378,6 +386,18 @@ int drv_print(const struct drv_action *a, const struct drv_reply *r, FILE *f)
 		break;
 	case DRV_STATS:
 		if (!drv_reply_get(r, "total"))
+			return -1;
+		break;
+	case DRV_PAUSE_ALL:
+		if (!drv_reply_get(r, "paused"))
+			return -1;
+		break;
+	case DRV_CONT_ALL:
+		if (!drv_reply_get(r, "running"))
+			return -1;
+		break;
+	case DRV_STATS_ALL:
+		if (!drv_reply_get(r, "vcpus") || !drv_reply_get(r, "total"))
 			return -1;
 		break;
 	}
