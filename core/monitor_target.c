@@ -25,6 +25,12 @@ static const struct uart *mon_uart;
 /* With monitor_share=on the guest has the keyboard until the escape. */
 static bool guest_has_keyboard = true;
 static char info_text[INFO_LINES][INFO_LINE_MAX];
+/* The step the monitor is waiting for: it has ended once its vCPU is no
+ * longer stepping (finished, cut short by pause, or stopped). */
+static struct {
+	bool active;
+	unsigned vcpu;
+} step_watch;
 
 /* Only the boot CPU runs under drvisor for now. */
 static struct vcpu *vcpu_of(unsigned n)
@@ -164,7 +170,27 @@ static const char *t_cont(unsigned n)
 
 static const char *t_step(unsigned n, uint64_t count)
 {
-	return vcpu_of(n) ? run_step(vcpu_of(n), count) : "no such vCPU";
+	const char *why = vcpu_of(n) ? run_step(vcpu_of(n), count) : "no such vCPU";
+
+	if (!why) {
+		step_watch.active = true;
+		step_watch.vcpu = n;
+	}
+	return why;
+}
+
+/* Report the watched step to the monitor once it has ended. */
+static void step_watch_check(void)
+{
+	struct vcpu *v;
+
+	if (!step_watch.active)
+		return;
+	v = vcpu_of(step_watch.vcpu);
+	if (v && v->run == VCPU_RUN_STEP && v->state == VCPU_RUNNING)
+		return;
+	step_watch.active = false;
+	monitor_step_done(step_watch.vcpu, v ? v->steps_done : 0);
 }
 
 static unsigned t_info_count(void)
@@ -251,6 +277,7 @@ void monitor_poll(void)
 
 	if (!mon_uart)
 		return;
+	step_watch_check();
 	while ((c = uart_poll_read(mon_uart)) >= 0) {
 		if (hv_config.monitor_share && c == MONITOR_ESCAPE)
 			switch_keyboard();

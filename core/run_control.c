@@ -2,19 +2,18 @@
  * Run control: the monitor's pause, cont and step, carried out between two
  * exits of the vCPU. A paused vCPU stays in vcpu_service, polling the
  * monitor, until it may go on; a stepping one enters the guest with the
- * vendor's single-step armed and counts the step events.
+ * vendor's single-step armed and counts the step events. The vCPU never
+ * calls into the monitor's interpreter: the end of a step is a state
+ * (run back to paused, steps_done) that the monitor's target watches.
  */
 #include "run_control.h"
 #include "arch-x86/cpu.h"
-#include "monitor.h"
 #include "monitor_target.h"
 
 const char *run_pause(struct vcpu *v)
 {
 	if (v->state != VCPU_RUNNING)
 		return "the vCPU is stopped";
-	if (v->run == VCPU_RUN_STEP)
-		monitor_step_done(v->id, v->steps_done);
 	v->run = VCPU_RUN_PAUSED;
 	return 0;
 }
@@ -46,7 +45,6 @@ void vcpu_step_event(struct vcpu *v)
 	if (--v->steps_left)
 		return;
 	v->run = VCPU_RUN_PAUSED;
-	monitor_step_done(v->id, v->steps_done);
 }
 
 /* Arm or disarm the vendor's single-step. While stepping it is re-armed at
