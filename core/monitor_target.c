@@ -43,50 +43,86 @@ static unsigned t_vcpu_count(void)
 	return 1;
 }
 
-static bool t_get_dbg(unsigned n, enum monitor_dbg_reg r, uint64_t *val)
+/* One request of the monitor about a vCPU, carried out by that vCPU's own
+ * CPU while it is outside guest mode (the VMCS is current only there, and
+ * the guest's debug registers may be live in the hardware). */
+struct vcpu_req {
+	unsigned r;             /* enum monitor_dbg_reg or monitor_reg */
+	uint64_t val;
+	bool ok;
+	const char *why;        /* a refusal, or NULL */
+};
+
+/* Run fn(v, req) on vCPU n; false when it has no such vCPU or it did not
+ * answer (the reason is then in req->why). */
+static bool on_vcpu(unsigned n, void (*fn)(struct vcpu *v, void *req), struct vcpu_req *req)
 {
 	struct vcpu *v = vcpu_of(n);
-	const struct dr_set *g;
 
-	if (!v)
+	if (!v) {
+		req->why = "no such vCPU";
 		return false;
-	g = &v->dbg.guest;
-	switch (r) {
-	case MON_DR0: *val = g->dr0; return true;
-	case MON_DR1: *val = g->dr1; return true;
-	case MON_DR2: *val = g->dr2; return true;
-	case MON_DR3: *val = g->dr3; return true;
-	case MON_DR6: *val = v->ops->read_reg(v, VCPU_REG_DR6); return true;
-	case MON_DR7: *val = v->ops->read_reg(v, VCPU_REG_DR7); return true;
-	case MON_DEBUGCTL: *val = g->debugctl; return true;
-	default: return false;
 	}
+	fn(v, req);
+	return true;
+}
+
+static void get_dbg_on(struct vcpu *v, void *arg)
+{
+	struct vcpu_req *q = arg;
+	const struct dr_set *g = &v->dbg.guest;
+
+	q->ok = true;
+	switch (q->r) {
+	case MON_DR0: q->val = g->dr0; break;
+	case MON_DR1: q->val = g->dr1; break;
+	case MON_DR2: q->val = g->dr2; break;
+	case MON_DR3: q->val = g->dr3; break;
+	case MON_DR6: q->val = v->ops->read_reg(v, VCPU_REG_DR6); break;
+	case MON_DR7: q->val = v->ops->read_reg(v, VCPU_REG_DR7); break;
+	case MON_DEBUGCTL: q->val = g->debugctl; break;
+	default: q->ok = false;
+	}
+}
+
+static bool t_get_dbg(unsigned n, enum monitor_dbg_reg r, uint64_t *val)
+{
+	struct vcpu_req q = { .r = r };
+
+	if (!on_vcpu(n, get_dbg_on, &q) || !q.ok)
+		return false;
+	*val = q.val;
+	return true;
+}
+
+static void set_dbg_on(struct vcpu *v, void *arg)
+{
+	struct vcpu_req *q = arg;
+	struct dr_set *g = &v->dbg.guest;
+
+	switch (q->r) {
+	case MON_DR0: g->dr0 = q->val; break;
+	case MON_DR1: g->dr1 = q->val; break;
+	case MON_DR2: g->dr2 = q->val; break;
+	case MON_DR3: g->dr3 = q->val; break;
+	case MON_DR6: v->ops->write_reg(v, VCPU_REG_DR6, q->val); break;
+	case MON_DR7: v->ops->write_reg(v, VCPU_REG_DR7, q->val); break;
+	case MON_DEBUGCTL:
+		if (!debugreg_write_debugctl(v, q->val))
+			q->why = "reserved IA32_DEBUGCTL bit";
+		break;
+	default: q->why = "no such register";
+	}
+	/* The vendor re-decides the switching (a DR7 that now enables a
+	 * breakpoint makes even the lazy policy load DR0-3). */
 }
 
 static const char *t_set_dbg(unsigned n, enum monitor_dbg_reg r, uint64_t val)
 {
-	struct vcpu *v = vcpu_of(n);
-	struct dr_set *g;
+	struct vcpu_req q = { .r = r, .val = val };
 
-	if (!v)
-		return "no such vCPU";
-	g = &v->dbg.guest;
-	switch (r) {
-	case MON_DR0: g->dr0 = val; break;
-	case MON_DR1: g->dr1 = val; break;
-	case MON_DR2: g->dr2 = val; break;
-	case MON_DR3: g->dr3 = val; break;
-	case MON_DR6: v->ops->write_reg(v, VCPU_REG_DR6, val); break;
-	case MON_DR7: v->ops->write_reg(v, VCPU_REG_DR7, val); break;
-	case MON_DEBUGCTL:
-		if (!debugreg_write_debugctl(v, val))
-			return "reserved IA32_DEBUGCTL bit";
-		break;
-	default: return "no such register";
-	}
-	/* The vendor re-decides the switching (a DR7 that now enables a
-	 * breakpoint makes even the lazy policy load DR0-3). */
-	return 0;
+	on_vcpu(n, set_dbg_on, &q);
+	return q.why;
 }
 
 static uint64_t gpr(const struct guest_gprs *g, enum monitor_reg r)
@@ -101,7 +137,7 @@ static uint64_t gpr(const struct guest_gprs *g, enum monitor_reg r)
 	return by_reg[r];
 }
 
-static bool t_get_reg(unsigned n, enum monitor_reg r, uint64_t *val)
+static void get_reg_on(struct vcpu *v, void *arg)
 {
 	static const enum vcpu_reg vendor_reg[MON_REG_COUNT] = {
 		[MON_RSP] = VCPU_REG_RSP, [MON_RIP] = VCPU_REG_RIP, [MON_RFLAGS] = VCPU_REG_RFLAGS,
@@ -112,11 +148,21 @@ static bool t_get_reg(unsigned n, enum monitor_reg r, uint64_t *val)
 		[MON_FS] = VCPU_REG_SEL + SEG_FS, [MON_GS] = VCPU_REG_SEL + SEG_GS,
 		[MON_TR] = VCPU_REG_SEL + SEG_TR, [MON_LDTR] = VCPU_REG_SEL + SEG_LDTR,
 	};
-	struct vcpu *v = vcpu_of(n);
+	struct vcpu_req *q = arg;
 
-	if (!v || (unsigned)r >= MON_REG_COUNT)
+	q->ok = q->r < MON_REG_COUNT;
+	if (q->ok)
+		q->val = q->r <= MON_R15 && q->r != MON_RSP ? gpr(&v->gprs, q->r)
+							  : v->ops->read_reg(v, vendor_reg[q->r]);
+}
+
+static bool t_get_reg(unsigned n, enum monitor_reg r, uint64_t *val)
+{
+	struct vcpu_req q = { .r = r };
+
+	if (!on_vcpu(n, get_reg_on, &q) || !q.ok)
 		return false;
-	*val = r <= MON_R15 && r != MON_RSP ? gpr(&v->gprs, r) : v->ops->read_reg(v, vendor_reg[r]);
+	*val = q.val;
 	return true;
 }
 
@@ -141,12 +187,17 @@ static bool t_stat(unsigned n, unsigned i, const char **name, uint64_t *count)
 	return true;
 }
 
+static void stats_reset_on(struct vcpu *v, void *arg)
+{
+	(void)arg;
+	vcpu_stats_reset(v);
+}
+
 static void t_stats_reset(unsigned n)
 {
-	struct vcpu *v = vcpu_of(n);
+	struct vcpu_req q = { 0 };
 
-	if (v)
-		vcpu_stats_reset(v);
+	on_vcpu(n, stats_reset_on, &q);
 }
 
 static enum monitor_run_state t_run_state(unsigned n)
@@ -158,20 +209,46 @@ static enum monitor_run_state t_run_state(unsigned n)
 	return v->run == VCPU_RUN_GO ? MON_RUNNING : MON_PAUSED;
 }
 
+static void pause_on(struct vcpu *v, void *arg)
+{
+	((struct vcpu_req *)arg)->why = run_pause(v);
+}
+
+static void cont_on(struct vcpu *v, void *arg)
+{
+	((struct vcpu_req *)arg)->why = run_cont(v);
+}
+
+static void step_on(struct vcpu *v, void *arg)
+{
+	struct vcpu_req *q = arg;
+
+	q->why = run_step(v, q->val);
+}
+
 static const char *t_pause(unsigned n)
 {
-	return vcpu_of(n) ? run_pause(vcpu_of(n)) : "no such vCPU";
+	struct vcpu_req q = { 0 };
+
+	on_vcpu(n, pause_on, &q);
+	return q.why;
 }
 
 static const char *t_cont(unsigned n)
 {
-	return vcpu_of(n) ? run_cont(vcpu_of(n)) : "no such vCPU";
+	struct vcpu_req q = { 0 };
+
+	on_vcpu(n, cont_on, &q);
+	return q.why;
 }
 
 static const char *t_step(unsigned n, uint64_t count)
 {
-	const char *why = vcpu_of(n) ? run_step(vcpu_of(n), count) : "no such vCPU";
+	struct vcpu_req q = { .val = count };
+	const char *why;
 
+	on_vcpu(n, step_on, &q);
+	why = q.why;
 	if (!why) {
 		step_watch.active = true;
 		step_watch.vcpu = n;
