@@ -66,6 +66,7 @@
 #define MSR_IA32_CSTAR                  0xc0000083
 #define MSR_IA32_FMASK                  0xc0000084
 #define MSR_IA32_FS_BASE                0xc0000100
+#define MSR_IA32_APIC_BASE              0x1b   /* SDM vol. 3A 11.4.4 */
 #define MSR_IA32_GS_BASE                0xc0000101
 #define MSR_IA32_KERNEL_GS_BASE         0xc0000102
 #define MSR_AMD_VM_CR                   0xc0010114

@@ -48,8 +48,9 @@ struct vcpu;
 struct vendor_ops {
 	const char *name;               /* "svm" or "vmx" */
 	uint32_t cpuid_vendor;          /* DV_CPUID_VENDOR_* */
-	/* Whether this CPU can host drvisor; if not, *why says why. */
-	bool (*supported)(const char **why);
+	/* Whether this CPU can host v; if not, *why says why. Runs on v's
+	 * own CPU, before enable. */
+	bool (*supported)(struct vcpu *v, const char **why);
 	/* Turn virtualization on on this CPU (EFER.SVME / VMXON). */
 	bool (*enable)(struct vcpu *v);
 	/* Undo enable after a failed launch, before returning to the loader. */
@@ -102,9 +103,6 @@ struct vcpu {
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
 
-/* The one vCPU for now (the boot CPU). */
-extern struct vcpu boot_vcpu;
-
 /* Count one exit of reason r. Inline: the fast exit path counts too. */
 static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
 {
@@ -155,8 +153,9 @@ void vcpu_print_stats(const struct vcpu *v);
 /* Print the general registers and the vendor's guest state. */
 void vcpu_dump(struct vcpu *v);
 
-/* Where a stopped vCPU's physical CPU waits for ever; keeps the hypervisor
- * (and later its monitor) alive. Never returns. */
+/* Where a stopped vCPU's physical CPU waits for ever, serving requests of
+ * other CPUs and the monitor (when no other CPU has it); keeps the
+ * hypervisor alive. Never returns. */
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
 
 /* After every exit of the common path, before the next entry: serve the
@@ -164,6 +163,16 @@ void vcpu_park(struct vcpu *v) __attribute__((noreturn));
  * step it asked for) and arm single-stepping when stepping. Returns only
  * when the vCPU may enter the guest again or has stopped. */
 void vcpu_service(struct vcpu *v);
+
+/* Outside guest mode, on v's own CPU: carry out what other CPUs asked of
+ * it (pcpu_call) and, when it is due and no other CPU holds it, serve the
+ * monitor (monitor_lock, a try-lock: a CPU that finds it held goes on). */
+void vcpu_host_poll(struct vcpu *v);
+
+/* Start the monitor on u (once, on the boot CPU, under monitor_lock: the
+ * application processors already poll). */
+struct uart;
+void vcpu_monitor_start(const struct uart *u);
 
 /* The vendor saw the end of one monitor-owned step. */
 void vcpu_step_event(struct vcpu *v);

@@ -27,15 +27,19 @@
 #include "core/log.h"
 #include "core/msr_policy.h"
 #include "core/memory.h"
+#include "core/pcpu.h"
 #include "core/string.h"
 
 #define GUEST_ASID 1                 /* ASID 0 is the host's (APM vol. 2 15.16) */
 
-static struct svm_vcpu boot_svm;
+/* One per CPU, by vCPU id; the nested page tables are the machine's, built
+ * by the first CPU that launches (the loader launches one at a time). */
+static struct svm_vcpu svm_vcpus[DV_MAX_CPUS];
+static uint64_t machine_ncr3;
 
-static bool svm_supported(const char **why)
+static bool svm_supported(struct vcpu *v, const char **why)
 {
-	const struct cpu_features *f = &boot_cpu_features;
+	const struct cpu_features *f = &pcpu_of(v)->features;
 
 	if (!f->svm)
 		*why = "the CPU has no SVM (CPUID 0x80000001 ECX[2])";
@@ -137,7 +141,11 @@ static bool alloc_structures(struct svm_vcpu *s)
 	s->msrpm = (uint8_t *)pages_alloc(SVM_MSRPM_PAGES);
 	if (!s->vmcb || !s->host_save_pa || !s->iopm || !s->msrpm)
 		return false;
-	s->vmcb->control.n_cr3 =
+	if (machine_ncr3) {
+		s->vmcb->control.n_cr3 = machine_ncr3;
+		return true;
+	}
+	machine_ncr3 = s->vmcb->control.n_cr3 =
 		nested_identity_map(top, nested_map_limit(), hv_mem.base, hv_mem.size, &fmt);
 	if (!s->vmcb->control.n_cr3)
 		return false;
@@ -237,7 +245,7 @@ static void setup_save(struct vmcb_save *v, const struct guest_state *gs)
 
 static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 {
-	struct svm_vcpu *s = &boot_svm;
+	struct svm_vcpu *s = &svm_vcpus[v->id];
 	struct efer_cpuid efer = efer_cpuid_read();
 
 	if (!alloc_structures(s)) {
@@ -271,26 +279,27 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
  * reach the host, GIF being 1 there) goes first, also where interrupts are
  * not intercepted (intr false). While the monitor steps the guest, they
  * wait. Returns whether the host still holds one for the guest. */
-static bool svm_forward_irq(struct vmcb *vm, bool intr)
+static bool svm_forward_irq(struct vcpu *v, struct vmcb *vm, bool intr)
 {
+	struct irq_forward *f = &pcpu_of(v)->irq;
 	struct vmcb_control *c = &vm->control;
 	bool can_take = (vm->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1), waiting;
 	int vec;
 
-	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi())
+	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi(f))
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
 	if (!intr)
-		return irq_forward_nmi_pending;
+		return f->nmi_pending;
 	c->vintr = SVM_VINTR_MASKING;
 	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
-	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next()) >= 0)
+	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next(f)) >= 0)
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | (uint64_t)vec;
-	waiting = irq_forward_pending();
+	waiting = irq_forward_pending(f);
 	if (waiting) {
 		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
 	}
-	return waiting || irq_forward_nmi_pending;
+	return waiting || f->nmi_pending;
 }
 
 /* An INTR exit in pass mode: the interrupt is still pending at the APIC
@@ -351,7 +360,7 @@ void svm_prepare_entry(struct vcpu *v)
 	/* Without LBR virtualization the guest's value goes in by hand, and
 	 * only a nonzero one needs to (the host's is 0). */
 	v->dbg.swap_debugctl = !s->lbr_virt && v->dbg.guest.debugctl;
-	waiting = v->step_armed || svm_forward_irq(vm, s->forward_irqs);
+	waiting = v->step_armed || svm_forward_irq(v, vm, s->forward_irqs);
 	fast_exit_arm(v, !waiting);
 }
 

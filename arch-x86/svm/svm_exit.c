@@ -9,6 +9,7 @@
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
+#include "core/pcpu.h"
 #include "core/io_policy.h"
 #include "core/log.h"
 
@@ -277,7 +278,7 @@ int svm_fast_exit(struct vcpu *v)
 	struct vmcb *vm = s->vmcb;
 
 	if (vm->control.exit_code != SVM_EXIT_CPUID || !fast_exit_ready(v) ||
-	    (vm->save.rflags & RFLAGS_TF) || irq_forward_nmi_pending)
+	    (vm->save.rflags & RFLAGS_TF) || pcpu_of(v)->irq.nmi_pending)
 		return 0;
 	vcpu_count_exit(v, DV_EXIT_CPUID);
 	cpuid_resume(v, s);

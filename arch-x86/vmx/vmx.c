@@ -25,10 +25,19 @@
 #include "core/irq_forward.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/pcpu.h"
 
 #define IO_BITMAP_PAGES 2
 
-static struct vmx_vcpu boot_vmx;
+/* One per CPU, by vCPU id; the EPT is the machine's, built by the first
+ * CPU that launches (the loader launches one at a time). */
+static struct vmx_vcpu vmx_vcpus[DV_MAX_CPUS];
+static uint64_t machine_eptp;
+
+static struct vmx_vcpu *vmx_of(struct vcpu *v)
+{
+	return &vmx_vcpus[v->id];
+}
 
 static void read_caps(struct vmx_caps *c)
 {
@@ -51,9 +60,9 @@ static void read_caps(struct vmx_caps *c)
 }
 
 /* Also chooses the controls, which vmx_vcpu_init then uses. */
-static bool vmx_supported(const char **why)
+static bool vmx_supported(struct vcpu *v, const char **why)
 {
-	const struct cpu_features *f = &boot_cpu_features;
+	const struct cpu_features *f = &pcpu_of(v)->features;
 	struct vmx_caps caps;
 
 	if (!f->vmx) {
@@ -76,7 +85,7 @@ static bool vmx_supported(const char **why)
 		  (unsigned long long)caps.true_proc, (unsigned long long)caps.true_exit,
 		  (unsigned long long)caps.true_entry, (unsigned long long)caps.proc2,
 		  (unsigned long long)caps.ept_vpid);
-	*why = vmx_choose_controls(&caps, &boot_vmx.ctl);
+	*why = vmx_choose_controls(&caps, &vmx_of(v)->ctl);
 	return !*why;
 }
 
@@ -107,10 +116,9 @@ static void read_fixed_bits(struct vmx_vcpu *x)
 
 static bool vmx_enable(struct vcpu *v)
 {
-	struct vmx_vcpu *x = &boot_vmx;
+	struct vmx_vcpu *x = vmx_of(v);
 	uint64_t rev = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK;
 
-	(void)v;
 	x->vmxon_pa = page_alloc();
 	if (!x->vmxon_pa) {
 		log_error("vmx: out of memory for the VMXON region");
@@ -140,10 +148,9 @@ static bool vmx_enable(struct vcpu *v)
  * loaded the host CR4 of the VMCS (with OSXSAVE, see vmx_setup.c). */
 static void vmx_disable(struct vcpu *v)
 {
-	(void)v;
 	vmxoff();
-	write_cr4(boot_vmx.cr4_before);
-	write_cr0(boot_vmx.cr0_before);
+	write_cr4(vmx_of(v)->cr4_before);
+	write_cr0(vmx_of(v)->cr0_before);
 }
 
 static bool alloc_structures(struct vmx_vcpu *x)
@@ -156,7 +163,9 @@ static bool alloc_structures(struct vmx_vcpu *x)
 	if (!x->vmcs_pa || !x->msr_bitmap || !x->io_bitmaps)
 		return false;
 	*(uint32_t *)x->vmcs_pa = (uint32_t)rev;    /* bit 31 clear: not a shadow VMCS */
-	x->eptp = ept_build(&x->ctl);
+	if (!machine_eptp)
+		machine_eptp = ept_build(&x->ctl);
+	x->eptp = machine_eptp;
 	return x->eptp != 0;
 }
 
@@ -170,7 +179,7 @@ static void flush_ept(const struct vmx_vcpu *x)
 
 static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 {
-	struct vmx_vcpu *x = &boot_vmx;
+	struct vmx_vcpu *x = vmx_of(v);
 
 	if (!alloc_structures(x)) {
 		log_error("vmx: out of memory for the VMCS, bitmaps or EPT");
@@ -210,16 +219,17 @@ static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
  * blocking NMIs, 25.3). The CPU then sets virtual-NMI blocking until the
  * guest's IRET (25.3). Otherwise NMI-window exiting makes the guest exit
  * as soon as it could take one (25.2). Returns whether it waits. */
-static bool vmx_forward_nmi(void)
+static bool vmx_forward_nmi(struct vcpu *v)
 {
+	struct irq_forward *f = &pcpu_of(v)->irq;
 	uint64_t blocking = vmread(VMCS_GUEST_INTERRUPTIBILITY) &
 			    (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI);
 
-	if (!irq_forward_nmi_pending)
+	if (!f->nmi_pending)
 		return false;
 	if (blocking || (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
 		return true;
-	irq_forward_take_nmi();
+	irq_forward_take_nmi(f);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
 	return false;
 }
@@ -228,7 +238,7 @@ void vmx_prepare_entry(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->vendor;
 	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
-	bool nmi_waits = vmx_forward_nmi();
+	bool nmi_waits = vmx_forward_nmi(v);
 
 	uint32_t proc = x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
 			(v->step_armed && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0) |

@@ -14,6 +14,7 @@
 #include "core/fast_exit.h"
 #include "core/io_policy.h"
 #include "core/irq_forward.h"
+#include "core/pcpu.h"
 #include "core/log.h"
 #include "core/machine_check.h"
 #include "core/memory.h"
@@ -307,8 +308,14 @@ static void handle_exception(struct vcpu *v)
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		struct pcpu *p = pcpu_of(v);
+
 		vcpu_count_exit(v, DV_EXIT_NMI);
-		irq_forward_record_nmi();
+		/* drvisor's own kick (core/pcpu.h) is not the guest's. */
+		if (p->kick)
+			p->kick = false;
+		else
+			irq_forward_record_nmi(&p->irq);
 		cpu_unblock_nmi();
 		return;
 	}
@@ -410,7 +417,7 @@ int vmx_floor_exit(struct vcpu *v)
 int vmx_fast_exit(struct vcpu *v)
 {
 	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID || !fast_exit_ready(v) ||
-	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || irq_forward_nmi_pending)
+	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || pcpu_of(v)->irq.nmi_pending)
 		return 0;
 	vcpu_count_exit(v, DV_EXIT_CPUID);
 	cpuid_resume(v);
@@ -427,7 +434,7 @@ int vmx_handle_exit(struct vcpu *v)
 	 * not run and its state is as before; the check is the guest's. */
 	if ((reason & EXIT_REASON_BASIC_MASK) == EXIT_MACHINE_CHECK) {
 		vcpu_count_exit(v, DV_EXIT_EXCEPTION);
-		machine_check_record();
+		machine_check_record(&pcpu_of(v)->mc_pending);
 		reason = EXIT_MACHINE_CHECK;
 	}
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
