@@ -22,6 +22,8 @@
 
 #define INFO_LINES 4
 #define INFO_LINE_MAX 160
+/* How long the monitor waits for another CPU to carry out a request. */
+#define MONITOR_CALL_US 50000
 
 static const struct uart *mon_uart;
 /* With monitor_share=on the guest has the keyboard until the escape. */
@@ -54,17 +56,20 @@ struct vcpu_req {
 	const char *why;        /* a refusal, or NULL */
 };
 
-/* Run fn(v, req) on vCPU n; false when it has no such vCPU or it did not
- * answer (the reason is then in req->why). */
+/* Run fn(v, req) on vCPU n's own CPU (inline when that is this CPU); false
+ * when there is no such vCPU or it did not answer in time (the reason is
+ * then in req->why). A vCPU spinning in its guest with interrupts off is
+ * still kicked out by pcpu_call's NMI. */
 static bool on_vcpu(unsigned n, void (*fn)(struct vcpu *v, void *req), struct vcpu_req *req)
 {
-	struct vcpu *v = vcpu_of(n);
-
-	if (!v) {
+	if (!vcpu_of(n)) {
 		req->why = "no such vCPU";
 		return false;
 	}
-	fn(v, req);
+	if (!pcpu_call(n, fn, req, MONITOR_CALL_US)) {
+		req->why = "it did not answer within 50 ms";
+		return false;
+	}
 	return true;
 }
 
@@ -205,9 +210,11 @@ static enum monitor_run_state t_run_state(unsigned n)
 {
 	struct vcpu *v = vcpu_of(n);
 
-	if (!v || v->state != VCPU_RUNNING)
+	/* Another CPU's vCPU: its owner writes these, whole 32-bit words. */
+	if (!v || __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNING)
 		return MON_STOPPED;
-	return v->run == VCPU_RUN_GO ? MON_RUNNING : MON_PAUSED;
+	return __atomic_load_n(&v->run, __ATOMIC_ACQUIRE) == VCPU_RUN_GO ? MON_RUNNING
+									 : MON_PAUSED;
 }
 
 static void pause_on(struct vcpu *v, void *arg)
@@ -257,18 +264,29 @@ static const char *t_step(unsigned n, uint64_t count)
 	return why;
 }
 
-/* Report the watched step to the monitor once it has ended. */
+static void steps_done_on(struct vcpu *v, void *arg)
+{
+	((struct vcpu_req *)arg)->val = v->steps_done;
+}
+
+/* Report the watched step to the monitor once it has ended. Its vCPU's
+ * run state is read from here (whole 32-bit loads); the count it reached
+ * is asked from its own CPU, which wrote it. */
 static void step_watch_check(void)
 {
+	struct vcpu_req q = { 0 };
 	struct vcpu *v;
 
 	if (!step_watch.active)
 		return;
 	v = vcpu_of(step_watch.vcpu);
-	if (v && v->run == VCPU_RUN_STEP && v->state == VCPU_RUNNING)
+	if (v && __atomic_load_n(&v->run, __ATOMIC_ACQUIRE) == VCPU_RUN_STEP &&
+	    __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
 		return;
 	step_watch.active = false;
-	monitor_step_done(step_watch.vcpu, v ? v->steps_done : 0);
+	if (v && !on_vcpu(step_watch.vcpu, steps_done_on, &q))
+		q.val = __atomic_load_n(&v->steps_done, __ATOMIC_ACQUIRE);
+	monitor_step_done(step_watch.vcpu, q.val);
 }
 
 static unsigned t_info_count(void)
