@@ -29,6 +29,11 @@ void serial_init(void);
 void serial_putc(char c);             /* "\n" goes out as "\r\n" */
 void serial_puts(const char *s);
 void serial_flush(void);              /* waits for the transmitter to empty */
+/* Output to buf (size bytes) instead of COM1 until serial_capture_stop(),
+ * which returns the bytes kept and stores those dropped (buffer full) in
+ * *lost (may be NULL). For mp.c: an AP's output, printed by the BSP. */
+void serial_capture_start(char *buf, unsigned size);
+unsigned serial_capture_stop(unsigned *lost);
 
 /* tap.c: TAP version 13 on COM1, with a small printf of its own.
  * Format: %s %c %d %i %u %x %lx %llx %lu %ld %p %%, with an optional
@@ -45,6 +50,9 @@ int tap_eq(uint64_t got, uint64_t expected, const char *fmt, ...)
 void tap_skip(const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 unsigned tap_failures(void);          /* count of "not ok" lines so far */
+/* Text put before every later test name ("ok N - PREFIXname"), e.g.
+ * "cpu 1: " for a case run on an AP; "" or NULL for none (the default). */
+void tap_set_prefix(const char *prefix);
 
 /* exit.c: end the machine. QEMU's isa-debug-exit makes qemu exit with
  * (code << 1) | 1; Bochs exits on "Shutdown" at 0x8900 (status 1 whatever
@@ -96,6 +104,7 @@ struct hv_counts {
 	uint64_t hypercall;        /* VMMCALL/VMCALL executed through hv_call */
 };
 
+/* Counted per CPU (mp_current()): hv_counts() is the running CPU's. */
 struct hv_cpuid_regs hv_cpuid(uint32_t leaf, uint32_t subleaf);
 /* Fills *info and returns info->drvisor. Also chooses the hypercall
  * instruction used by hv_call (VMMCALL on AMD, VMCALL otherwise). */
@@ -182,6 +191,34 @@ void trap_log_clear(void);
 
 /* Short name of an exception vector: "#GP", "#UD", ... */
 const char *trap_name(uint64_t vector);
+
+/* On an AP (mp.c): load our IDT (once trap_install() ran on the BSP),
+ * keeping the AP's own IDTR in *saved; and put it back. */
+struct idt_ptr;
+void trap_load_here(struct idt_ptr *saved);
+void trap_restore_here(const struct idt_ptr *saved);
+
+/* mp.c: a function run on each processor through the firmware's MP
+ * services (lib/efi_mp.h). mp_init() finds them (without them, or with one
+ * CPU, mp_cpus() is 1 and nothing changes). Logical CPU 0 is the BSP; 1..n-1
+ * the enabled APs in the firmware's order (at most GUEST_MAX_CPUS in all).
+ *
+ * mp_run(cpu, fn, arg, timeout_us, t) runs fn(arg) on that CPU and returns
+ * when it is done (StartupThisAP, blocking; timeout_us 0: no limit). On an
+ * AP, fn runs with interrupts off (the firmware's AP loop), our IDT loaded,
+ * and must not call boot services; what it prints is buffered and printed
+ * by the BSP when it returns; TAP lines count on as everywhere. An
+ * exception that no guest_try() inside fn catches ends fn: MP_ABORTED with
+ * *t (may be NULL) describing it. cpu 0 runs fn here, under guest_try(). */
+#define GUEST_MAX_CPUS 16
+enum mp_result { MP_DONE = 0, MP_ABORTED, MP_TIMEOUT, MP_FAILED };
+void mp_init(EFI_SYSTEM_TABLE *st);
+unsigned mp_cpus(void);
+unsigned mp_current(void);            /* the logical CPU running the caller */
+uint32_t mp_apic_id(unsigned cpu);    /* from the firmware (BSP: CPUID's initial ID) */
+enum mp_result mp_run(unsigned cpu, void (*fn)(void *), void *arg, uint64_t timeout_us,
+		      struct trap_info *t);
+const char *mp_result_name(enum mp_result r);
 
 /* options.c: the image's load options (drvisor's next_args, the shell's
  * command line), read as words separated by spaces or tabs. A word matches
