@@ -50,6 +50,7 @@ int tap_eq(uint64_t got, uint64_t expected, const char *fmt, ...)
 void tap_skip(const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 unsigned tap_failures(void);          /* count of "not ok" lines so far */
+unsigned tap_count(void);             /* test lines (ok, not ok, skip) so far */
 /* Text put before every later test name ("ok N - PREFIXname"), e.g.
  * "cpu 1: " for a case run on an AP; "" or NULL for none (the default). */
 void tap_set_prefix(const char *prefix);
@@ -219,6 +220,42 @@ uint32_t mp_apic_id(unsigned cpu);    /* from the firmware (BSP: CPUID's initial
 enum mp_result mp_run(unsigned cpu, void (*fn)(void *), void *arg, uint64_t timeout_us,
 		      struct trap_info *t);
 const char *mp_result_name(enum mp_result r);
+/* "cpu N: " (a static buffer, rewritten by the next call), for tap_set_prefix. */
+const char *mp_cpu_prefix(unsigned cpu);
+
+/* apic.c: the local APIC's ICR, xAPIC (MMIO) or x2APIC (MSR 0x830), as
+ * IA32_APIC_BASE says now. apic_send writes destination (an APIC ID) and
+ * the low half, and waits (bounded) for an xAPIC send to leave the pending
+ * state; false when the APIC is off or stays busy. */
+enum apic_mode { APIC_OFF = 0, APIC_XAPIC, APIC_X2APIC };
+enum apic_mode apic_mode(void);
+uint64_t apic_xapic_base(void);
+bool apic_send(uint32_t dest, uint32_t icr_low);
+
+/* sipi.c + sipi_tramp.asm: an AP started by hand with INIT and SIPIs into
+ * a real-mode probe below 1 MiB that fills a struct sipi_report and halts
+ * (the firmware's MP services take the CPU back with their own INIT-SIPI-
+ * SIPI). sipi_setup() allocates and fills the page (BSP, boot services);
+ * sipi_start(dest) is INIT, 10 ms, SIPI, 200 us, SIPI; the single steps are
+ * there for the bad-input tests. sipi_wait(stage, us) waits for the probe
+ * to reach stage (3: all of it). */
+struct sipi_report {
+	uint32_t stage;      /* 1: registers read, 2: CPUID read, 3: DEBUGCTL read */
+	uint32_t count;      /* times the probe started */
+	uint32_t cr0, cs;
+	uint32_t dr0, dr1, dr2, dr3, dr6, dr7;
+	uint32_t sig_eax, sig_ebx, sig_ecx, sig_edx; /* CPUID 0x40000000 */
+	uint32_t apic_id;    /* CPUID.1:EBX[31:24] */
+	uint32_t debugctl_lo, debugctl_hi;
+};
+bool sipi_setup(EFI_SYSTEM_TABLE *st);
+uint8_t sipi_vector(void);
+volatile struct sipi_report *sipi_report(void);
+void sipi_clear(void);
+bool sipi_send_init(uint32_t dest);
+bool sipi_send_startup(uint32_t dest, uint8_t vector);
+bool sipi_start(uint32_t dest);
+bool sipi_wait(uint32_t stage, uint64_t us);
 
 /* options.c: the image's load options (drvisor's next_args, the shell's
  * command line), read as words separated by spaces or tabs. A word matches

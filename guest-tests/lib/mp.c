@@ -161,3 +161,22 @@ const char *mp_result_name(enum mp_result r)
 	default: return "not started";
 	}
 }
+
+const char *mp_cpu_prefix(unsigned cpu)
+{
+	static char buf[16];
+	char digits[4];
+	unsigned n = 0, i = 0;
+
+	do
+		digits[n++] = (char)('0' + cpu % 10);
+	while ((cpu /= 10) && n < sizeof(digits));
+	for (const char *p = "cpu "; *p; p++)
+		buf[i++] = *p;
+	while (n)
+		buf[i++] = digits[--n];
+	buf[i++] = ':';
+	buf[i++] = ' ';
+	buf[i] = 0;
+	return buf;
+}

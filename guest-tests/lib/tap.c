@@ -165,6 +165,11 @@ void tap_skip(const char *reason, const char *fmt, ...)
 	guest_printf(" # SKIP %s\n", reason);
 }
 
+unsigned tap_count(void)
+{
+	return tap_next - 1;
+}
+
 unsigned tap_failures(void)
 {
 	return tap_failed;
