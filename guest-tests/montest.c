@@ -58,6 +58,16 @@
  *            the TSC moved far forwards (2^50, MT_MAGIC_H). Each time the TSC
  *            is put back on the firmware's timeline afterwards.
  *
+ *   phase 9 (ap-step)      phase 3's loop on the first application processor
+ *            (vCPU 1, run there through the firmware's MP services while the
+ *            boot CPU waits in them): the runner selects vCPU 1 and pauses,
+ *            steps and resumes it as in phase 3 while the monitor is served
+ *            by whichever CPU holds it; ends on vCPU 1's DR3 = MT_MAGIC_I.
+ *            With one CPU: "phase 9 skipped" (the runner then checks it was
+ *            started with one).
+ *
+ * Load option phases=smp: phase 1 (the handshake), then phase 9 only.
+ *
  * Lines for the runner (COM1): "montest: phase N ready ..." and the TAP
  * stream; "montest: running under drvisor" or "montest: not under drvisor".
  */
@@ -75,6 +85,7 @@
 #define MT_MAGIC_F     0x00006d6f6e740f01ul
 #define MT_MAGIC_G     0x00006d6f6e741001ul
 #define MT_MAGIC_H     0x00006d6f6e741101ul
+#define MT_MAGIC_I     0x00006d6f6e741201ul
 #define MT_TSC_LOW     (1ul << 20)
 #define MT_TSC_FORWARD (1ul << 50)
 #define MSR_IA32_TSC   0x10u
@@ -402,6 +413,45 @@ static void phase_step(unsigned phase, uint64_t magic, const char *what)
 	wr_dr3(0);
 }
 
+/* Phase 9's loop, run on an AP: its result for the BSP to report. */
+struct ap_loop {
+	uint64_t magic, deadline, count, ended, rflags, dr6;
+};
+
+static void ap_count(void *arg)
+{
+	struct ap_loop *a = arg;
+
+	wr_dr6(DR6_CLEAN);
+	a->count = mt_count_loop(a->magic, a->deadline, &a->ended);
+	a->rflags = rflags();
+	a->dr6 = rd_dr6();
+	wr_dr3(0);
+}
+
+static void phase9_ap_step(void)
+{
+	static const char what[] = "phase 9: the loop on AP 1 (vcpu 1), paused, stepped and "
+				   "resumed by the monitor, ended by its DR3; no #DB, TF or DR6 trace";
+	struct ap_loop a = { .magic = MT_MAGIC_I };
+	struct trap_info t;
+	enum mp_result r;
+
+	if (mp_cpus() < 2) {
+		guest_printf("montest: phase 9 skipped: one CPU\n");
+		tap_skip("one CPU: no application processor to run the loop on", "%s", what);
+		return;
+	}
+	announce("montest: phase 9 ready: loop=0x%016lx end=0x%016lx\n", addr_of(mt_count_top),
+		 addr_of(mt_count_end));
+	a.deadline = deadline(MT_WAIT_S * 4);
+	r = mp_run(1, ap_count, &a, (MT_WAIT_S * 4 + 30) * 1000000ul, &t);
+	guest_printf("montest: phase 9 done: r12=%lu ended=%s run=%s dr6=0x%016lx rflags=%#lx\n",
+		     a.count, a.ended ? "dr3" : "timeout", mp_result_name(r), a.dr6, a.rflags);
+	tap_ok(r == MP_DONE && a.ended && a.dr6 == DR6_CLEAN && !(a.rflags & RFLAGS_TF), "%s",
+	       what);
+}
+
 static void phase7_step_dr6(void)
 {
 	uint64_t count, ended, dr6, fl, want;
@@ -539,6 +589,7 @@ static void calibrate(EFI_SYSTEM_TABLE *st)
 /* Not EFIAPI: see hello.c. */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
+	int smp_only;
 	struct hv_info hv;
 
 	serial_init();
@@ -546,6 +597,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	/* platform=qemu among the load options (drvisor's next_args) */
 	on_qemu = guest_option_is(image, st, "platform=qemu");
 	calibrate(st);
+	mp_init(st);
 	if (!hv_detect(&hv)) {
 		guest_printf("montest: not under drvisor: nothing answers on a monitor here\n");
 		tap_plan(0);
@@ -554,15 +606,19 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	on_svm = hv.vendor_half == DV_CPUID_VENDOR_SVM;
 	guest_printf("montest: running under drvisor (%s), tsc_hz=%lu%s\n",
 		     hv_vendor_name(hv.vendor), tsc_hz, on_qemu ? ", platform=qemu" : "");
-	tap_plan(12);
+	smp_only = guest_option_is(image, st, "phases=smp");
+	tap_plan(smp_only ? 3 : 13);
 	phase1_readback();
-	phase2_watchpoint();
-	phase_step(3, MT_MAGIC_C, "paused, stepped and resumed by the monitor");
-	phase4_spin();
-	phase5_errors();
-	phase_step(6, MT_MAGIC_F, "stepped by the monitor across a CPUID (an exit)");
-	phase7_step_dr6();
-	phase8_tsc();
+	if (!smp_only) {
+		phase2_watchpoint();
+		phase_step(3, MT_MAGIC_C, "paused, stepped and resumed by the monitor");
+		phase4_spin();
+		phase5_errors();
+		phase_step(6, MT_MAGIC_F, "stepped by the monitor across a CPUID (an exit)");
+		phase7_step_dr6();
+		phase8_tsc();
+	}
+	phase9_ap_step();
 	wr_dr7(DR7_INIT);
 	guest_printf("montest: done\n");
 	guest_exit(tap_failures() ? 1 : 0);

@@ -26,6 +26,13 @@
 #     its store: no #DB in the guest and DR6 exactly as the guest's last MOV
 #     wrote it (what the bare CPU does; there is no native run of a monitor:
 #     docs/debug-registers.md, "The monitor's single step and DR6").
+#   9 phase 3's loop on the first application processor (vCPU 1, started
+#     there by the guest through the firmware's MP services): drvctl
+#     --vcpu=1 pauses, steps and resumes it while vCPU 0 keeps running and
+#     whichever CPU holds the monitor answers. With DV_CPUS=1 the guest says
+#     it has one CPU and the phase is checked skipped.
+# Third argument `smp`: phase 1 (the handshake), then phase 9 only (the
+# guest gets phases=smp), for the multi-CPU variants.
 # Phases 3, 6 and 7 also check that `regs` shows the guest's RFLAGS after a step
 # (no monitor TF), that DR6 is untouched (phase 7: what the loop itself wrote) and that `stats` counts one
 # monitor-trap event per stepped instruction; these are reported at the end
@@ -74,9 +81,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
-platform=${1:?usage: monitor_run.sh qemu|bochs-vmx|bochs-svm [eager|lazy]}
+platform=${1:?usage: monitor_run.sh qemu|bochs-vmx|bochs-svm [eager|lazy] [all|smp]}
 policy=${2:-eager} # dr_switch
+phases=${3:-all}
+cpus=${DV_CPUS:-1}
 [[ $policy == eager || $policy == lazy ]] || dv_fail "unknown policy '$policy'"
+[[ $phases == all || $phases == smp ]] || dv_fail "unknown phase set '$phases' (all | smp)"
+[[ $phases == all ]] || ((cpus > 1)) || dv_fail "phases=smp needs DV_CPUS > 1"
 case $platform in
 qemu) dv_require qemu-system-x86_64 python3 setsid ;;
 bochs-vmx | bochs-svm) dv_require bochs-bin python3 setsid ;;
@@ -85,6 +96,7 @@ esac
 
 name=monitor.$platform
 [[ $policy == lazy ]] && name+=.lazy
+[[ $phases == smp ]] && name+=.smp
 rd=$(dv_run_dir "$name")
 build=$(dv_build_dir)
 DRVCTL=$build/tools/drvctl/drvctl
@@ -109,6 +121,7 @@ MAGIC_E=0x00006d6f6e740e01
 MAGIC_F=0x00006d6f6e740f01
 MAGIC_G=0x00006d6f6e741001
 MAGIC_H=0x00006d6f6e741101
+MAGIC_I=0x00006d6f6e741201
 DR6_BASE=0xffffaff0 # phase 7: the loop writes DR6 = DR6_BASE | (R12 & 3)
 GUEST_DR7=0x0000000000d00404
 WATCH_DR7=0x00000000000d0401
@@ -123,6 +136,7 @@ logs=("$com1" "$dlog" "$rd/runner.log")
 
 next_args=""
 [[ $platform == qemu ]] && next_args="platform=qemu"
+[[ $phases == smp ]] && next_args+="${next_args:+ }phases=smp"
 "$DV_TOOLS/mkesp" --out "$rd/esp" --build "$build" --clean \
 	--cfg monitor=com2 --cfg log_level=info --cfg "dr_switch=$policy" \
 	--cfg 'next=\drvisor\tests\montest.efi' ${next_args:+--cfg "next_args=$next_args"} \
@@ -138,12 +152,15 @@ emu=$DV_EMU_PID
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
 
-# dc ARGS...: drvctl on the socket; DC_OUT, DC_ERR, DC_ST, DC_MS (wall time).
+# dc ARGS...: drvctl on the socket, acting on vCPU $VCPU (which the raw
+# lines after it then act on too: the monitor keeps the selection); DC_OUT,
+# DC_ERR, DC_ST, DC_MS (wall time).
+VCPU=0
 dc() {
 	local t0 t1
 	t0=$(now_us)
 	DC_ST=0
-	"$DRVCTL" --socket="$sock" --timeout="$reply_timeout" "$@" >"$rd/dc.out" 2>"$rd/dc.err" ||
+	"$DRVCTL" --socket="$sock" --timeout="$reply_timeout" --vcpu="$VCPU" "$@" >"$rd/dc.out" 2>"$rd/dc.err" ||
 		DC_ST=$?
 	t1=$(now_us)
 	DC_OUT=$(<"$rd/dc.out")
@@ -330,6 +347,7 @@ expect_reg "phase 1: --get-dr7" dr7 $GUEST_DR7 "$DC_OUT"
 dc_ok --set-dr2=$MAGIC_A_ACK
 echo "monitor: phase 1 ok: dr0=$MAGIC_A from the monitor; dr1=$g_dr1 dr7=$GUEST_DR7 from the guest, read back"
 
+if [[ $phases == all ]]; then
 # ---- phase 2: a watchpoint armed through the monitor --------------------------
 
 wait_guest '^montest: phase 2 ready: watch=0x[0-9a-f]{16} dr7=0x[0-9a-f]{16}$' 60
@@ -345,6 +363,8 @@ if [[ $platform == qemu ]]; then
 else
 	echo "monitor: phase 2: $result"
 fi
+
+fi # phases == all
 
 # ---- phase 3: pause, step 10, cont ---------------------------------------------
 
@@ -454,6 +474,7 @@ after_steps() {
 	echo "monitor: phase $ph ok: paused in the loop,$STEP_LOG still paused, dr6 kept, $count step events, cont -> r12 moves ($r)"
 }
 
+if [[ $phases == all ]]; then
 STEP_LOG=""
 pause_in_loop 3
 step_check 3 10
@@ -675,6 +696,30 @@ for move in "back $MAGIC_G" "forward $MAGIC_H"; do
 		dv_fail "phase 8: no answer from the monitor after the guest moved its TSC $1: status $DC_ST after $DC_MS ms: $DC_ERR$(guest_note)" "${logs[@]}"
 	echo "monitor: phase 8: TSC moved $1, the monitor answered in $DC_MS ms"
 done
+
+fi # phases == all
+
+# ---- phase 9: phase 3's loop on vCPU 1 -------------------------------------------
+
+wait_guest '^montest: phase 9 (ready|skipped)' 60
+if dv_has_line "$com1" '^montest: phase 9 skipped'; then
+	((cpus == 1)) || dv_fail "phase 9: the guest found one CPU, the machine has $cpus" "${logs[@]}"
+	echo "monitor: phase 9 SKIP (one CPU)"
+else
+	VCPU=1
+	STEP_LOG=""
+	pause_in_loop 9
+	step_check 9 10
+	step_check 9 1
+	after_steps 9 11 $MAGIC_I
+	VCPU=0
+	dc_ok --stats-all
+	echo "monitor: phase 9: stats all: $(tr '\n' ' ' <<<"$DC_OUT")"
+	for ((i = 0; i < cpus; i++)); do
+		n=$(val "vcpu$i" "$DC_OUT")
+		((${n:-0} > 0)) || late_fail "phase 9: stats all shows no exits on vcpu $i: $(tr '\n' ' ' <<<"$DC_OUT")"
+	done
+fi
 
 # ---- the end --------------------------------------------------------------------
 
