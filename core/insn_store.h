@@ -41,4 +41,12 @@ enum store_decode decode_store(const uint8_t *b, unsigned n, enum insn_mode mode
 
 #define INSN_STORE_MAX_LEN 15   /* SDM vol. 2A 2.3.11 */
 
+/* Reading an instruction's bytes at linear address la: read(ctx, la, buf,
+ * len) copies len bytes within one 4 KiB page, false when it cannot. Reads
+ * up to INSN_STORE_MAX_LEN bytes into buf, page by page, stopping at the
+ * first page that cannot be read; returns how many it got (a store that
+ * crosses into an unmapped page decodes as STORE_SHORT). */
+typedef bool (*insn_read_fn)(void *ctx, uint64_t la, void *buf, unsigned len);
+unsigned insn_fetch(insn_read_fn read, void *ctx, uint64_t la, uint8_t *buf);
+
 #endif
