@@ -6,6 +6,7 @@
  */
 #include <drvisor/bootinfo.h>
 #include "launch.h"
+#include "apic_trap.h"
 #include "hv_config.h"
 #include "log.h"
 #include "monitor_target.h"
@@ -103,6 +104,17 @@ static void seed_gprs(struct vcpu *v, const struct guest_state *gs)
 	v->gprs.r15 = gs->r15;
 }
 
+/* The machine's one APIC page trap, set by the first CPU that launches
+ * (the loader launches them one at a time). */
+static bool apic_trapped(void)
+{
+	static bool done;
+
+	if (!done)
+		done = apic_trap_init();
+	return done;
+}
+
 uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 {
 	struct pcpu *p = this_pcpu();
@@ -125,7 +137,9 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 		p->refused = "enabling the virtualization extensions failed";
 		return DV_CORE_UNSUPPORTED;
 	}
-	if (ops->vcpu_init(v, &gs)) {
+	/* The APIC trap goes into the nested map the first vcpu_init built,
+	 * before any guest code runs (the first CPU to launch sets it). */
+	if (ops->vcpu_init(v, &gs) && apic_trapped()) {
 		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s%s",
 			 ops->name, (unsigned long long)gs.rip,
 			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager",

@@ -19,6 +19,7 @@
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/gdt.h"
+#include "arch-x86/launch_context.h"
 #include "arch-x86/paging.h"
 #include "drivers/uart16550.h"
 
@@ -27,6 +28,10 @@ uint64_t core_main(struct boot_info *bi, uint32_t cpu, uint32_t op);
 struct dv_config hv_config;
 
 static struct uart monitor_uart;
+/* The boot CPU's TR as the loader had it at setup: the setup entry leaves
+ * TR on the core's TSS (entry.asm cannot load a null selector back), so
+ * the launch entry captures ours and the guest gets this one instead. */
+static uint16_t loader_tr;
 /* The vendor half the boot CPU chose at setup; every CPU takes the same. */
 static const struct vendor_ops *machine_ops;
 
@@ -68,6 +73,7 @@ static uint64_t core_setup(struct boot_info *bi)
 	struct pcpu *p = this_pcpu();
 	const char *why = "";
 
+	loader_tr = launch_ctx[0].tr;
 	hv_config = bi->config;
 	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
 	log_init(&monitor_uart, bi->config.log_level);
@@ -168,6 +174,7 @@ static uint64_t core_launch(uint32_t cpu)
 			return DV_CORE_UNSUPPORTED;
 		}
 	} else {
+		launch_ctx[0].tr = loader_tr;
 		cpu_summary();
 	}
 	st = late_launch(machine_ops, &monitor_uart);
