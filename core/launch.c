@@ -8,6 +8,7 @@
 #include "launch.h"
 #include "apic_trap.h"
 #include "hv_config.h"
+#include "init_sipi.h"
 #include "log.h"
 #include "monitor_target.h"
 #include "pcpu.h"
@@ -147,6 +148,7 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 		debugreg_host_init();
 		if (p->id == 0)
 			vcpu_monitor_start(console);
+		init_sipi_setup();
 		p->launched = true;
 		ops->run(v);
 		p->launched = false;

@@ -55,6 +55,10 @@ struct pcpu {
 	volatile bool mc_pending;   /* core/machine_check.h */
 	volatile bool kick;         /* an NMI from pcpu_kick is due or taken */
 	struct pcpu_call_slot call;
+	/* INIT and startup IPIs carried out in software (core/init_sipi.c). */
+	volatile bool init_pending;     /* an INIT arrived: take the INIT state */
+	volatile bool wait_sipi;        /* in the INIT state, waiting in the host */
+	volatile uint32_t sipi_vector;  /* INIT_SIPI_VALID | vector, 0 = none */
 	struct log_line log;        /* the line this CPU is writing (core/log.c) */
 };
 

@@ -9,6 +9,7 @@
 #include "run_control.h"
 #include "arch-x86/cpu.h"
 #include "monitor_target.h"
+#include "init_sipi.h"
 #include "pcpu.h"
 #include "spinlock.h"
 
@@ -95,6 +96,10 @@ void vcpu_service(struct vcpu *v)
 	if (v->state != VCPU_RUNNING)
 		return;
 	pcpu_serve_calls(p);
+	if (p->init_pending)
+		init_sipi_take(v);
+	if (v->state != VCPU_RUNNING)
+		return;
 	if (poll_clock_due(&v->poll, rdtsc(), v->exits_total)) {
 		poll_monitor(p);
 		poll_clock_mark(&v->poll, rdtsc(), v->exits_total);

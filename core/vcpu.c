@@ -250,6 +250,15 @@ void vcpu_reflect_machine_check(struct vcpu *v)
 	}
 }
 
+bool vcpu_reset_to_init(struct vcpu *v)
+{
+	if (!v->ops->init_state || !v->ops->init_state(v))
+		return false;
+	v->gprs = (struct guest_gprs){ .rdx = cpuid(CPUID_FEATURES, 0).eax };
+	debugreg_reset(v);
+	return true;
+}
+
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)
 {
 	log_raw("drvisor: unexpected exit on vcpu%u: %s (0x%llx); the vCPU is stopped\n", v->id,

@@ -76,6 +76,17 @@ struct vendor_ops {
 	 * delivered #DB (VMX: the pending debug exceptions field). NULL, or
 	 * false returned, where it cannot: core/ emulates them then. */
 	bool (*pend_step_trap)(struct vcpu *v);
+	/* The state INIT leaves (SDM vol. 3A 9.1.1 table 9-1 / 10-1 in older
+	 * editions; APM vol. 2 14.1.3): real mode, CS:IP F000:FFF0 with CS
+	 * base FFFF0000, CR0 = 0x60000010, CR3 = CR4 = EFER = 0, segments with
+	 * base 0 and limit FFFF, GDTR/IDTR base 0 limit FFFF, RFLAGS = 2, no
+	 * event pending. General and debug registers are core/'s
+	 * (vcpu_reset_to_init). Runs on v's CPU, outside guest mode. False
+	 * where the CPU cannot run the guest in real mode (VMX without
+	 * "unrestricted guest"). */
+	bool (*init_state)(struct vcpu *v);
+	/* A startup IPI: CS = vector << 8 (base vector << 12), IP = 0. */
+	void (*sipi_start)(struct vcpu *v, uint8_t vector);
 };
 
 /* Offsets the entry loops use (GPR_*, VCPU_DBG in the .asm files). */
@@ -146,6 +157,12 @@ void vcpu_reflect_machine_check(struct vcpu *v);
 
 /* An exit the vendor code does not handle: report it and stop the vCPU. */
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code);
+
+/* v takes the INIT state: the vendor's (init_state), general registers 0
+ * but EDX = the processor signature (CPUID.1:EAX), the power-on debug
+ * registers (DR0-3 = 0, DR6 = 0xFFFF0FF0, DR7 = 0x400, IA32_DEBUGCTL = 0).
+ * False (nothing changed) where the vendor cannot. */
+bool vcpu_reset_to_init(struct vcpu *v);
 
 /* Print the exit statistics of v. */
 void vcpu_print_stats(const struct vcpu *v);

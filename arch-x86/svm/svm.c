@@ -193,6 +193,13 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INTR;
 	if (s->forward_irqs)
 		c->vintr = SVM_VINTR_MASKING;
+	/* With more than one CPU, drvisor's kick (an NMI, core/pcpu.h) must
+	 * not reach the guest: NMIs exit, stay pending, and are taken by the
+	 * host at its STGI, which keeps the kick and hands any other on
+	 * (svm_forward_irq) as for an NMI that arrives in the host. One CPU
+	 * alone is never kicked: NMIs go straight to the guest, as before. */
+	if (vcpu_count() > 1)
+		c->intercept_misc1 |= SVM_INTERCEPT_NMI;
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1); the rest of
 	 * the SVM instructions too: the guest gets #UD, there is no nesting. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -558,6 +565,67 @@ void svm_step_dr6_write(struct vcpu *v)
 	}
 }
 
+#define INIT_CR0 0x60000010ull          /* CD, NW, ET (APM vol. 2 14.1.3) */
+#define INIT_RFLAGS 0x2ull
+#define INIT_CS_SEL 0xf000u
+#define INIT_CS_BASE 0xffff0000ull
+#define INIT_RIP 0xfff0ull
+#define REAL_LIMIT 0xffffu
+/* VMCB attributes (APM vol. 2 15.5.1: descriptor bits 47:40 and 55:52
+ * packed): present, S, type. */
+#define ATTR_CODE_REAL 0x9bu
+#define ATTR_DATA_REAL 0x93u
+#define ATTR_LDT 0x82u
+#define ATTR_TSS16_BUSY 0x8bu
+
+static void real_seg(struct vmcb_segment *s, uint16_t sel, uint64_t base, uint16_t attr)
+{
+	*s = (struct vmcb_segment){ .selector = sel, .attrib = attr, .limit = REAL_LIMIT,
+				    .base = base };
+}
+
+/* Real mode runs directly under nested paging (APM vol. 2 15.25.3: the
+ * guest may have paging, even protection, off). EFER keeps SVME, which
+ * VMRUN requires and the guest never sees (svm_read_reg). */
+static bool svm_init_state(struct vcpu *v)
+{
+	struct vmcb *vm = ((struct svm_vcpu *)v->vendor)->vmcb;
+	struct vmcb_save *g = &vm->save;
+
+	real_seg(&g->es, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->ss, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->ds, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->fs, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->gs, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->cs, INIT_CS_SEL, INIT_CS_BASE, ATTR_CODE_REAL);
+	real_seg(&g->ldtr, 0, 0, ATTR_LDT);
+	real_seg(&g->tr, 0, 0, ATTR_TSS16_BUSY);
+	g->gdtr = (struct vmcb_segment){ .limit = REAL_LIMIT };
+	g->idtr = (struct vmcb_segment){ .limit = REAL_LIMIT };
+	g->cpl = 0;
+	g->efer = EFER_SVME;
+	g->cr0 = INIT_CR0;
+	g->cr2 = 0;
+	g->cr3 = 0;
+	g->cr4 = 0;
+	g->rflags = INIT_RFLAGS;
+	g->rip = INIT_RIP;
+	g->rsp = 0;
+	g->rax = 0;
+	vm->control.event_inject = 0;
+	vm->control.interrupt_shadow = 0;
+	vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	return true;
+}
+
+static void svm_sipi_start(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->vendor)->vmcb->save;
+
+	real_seg(&g->cs, (uint16_t)(vector << 8), (uint64_t)vector << 12, ATTR_CODE_REAL);
+	g->rip = 0;
+}
+
 static void svm_dump(struct vcpu *v)
 {
 	svm_dump_vmcb(((struct svm_vcpu *)v->vendor)->vmcb);
@@ -576,4 +644,6 @@ const struct vendor_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.dump = svm_dump,
 	.set_single_step = svm_set_single_step,
+	.init_state = svm_init_state,
+	.sipi_start = svm_sipi_start,
 };

@@ -222,6 +222,11 @@ static void dispatch(struct vcpu *v, struct svm_vcpu *s)
 		vcpu_count_exit(v, DV_EXIT_OTHER);
 		svm_pass_irq_done(v);
 		break;
+	case SVM_EXIT_NMI:
+		/* Taken by the host IDT at the loop's STGI (pcpu kick or an
+		 * NMI for the guest, arch-x86/exception.c). */
+		vcpu_count_exit(v, DV_EXIT_NMI);
+		break;
 	case SVM_EXIT_VINTR:
 		/* The guest can take an interrupt again: svm_prepare_entry
 		 * injects the next one the host holds for it. */
