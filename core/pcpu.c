@@ -71,10 +71,15 @@ struct vcpu *vcpu_at(unsigned id)
 	return id < cpu_count && pcpus[id].vcpu.ops ? &pcpus[id].vcpu : NULL;
 }
 
+/* At most one kick NMI in flight per CPU: the flag is set with the NMI
+ * and cleared only where that NMI is taken, so a kick whose request was
+ * served at another exit first still finds its flag when it arrives. A
+ * second NMI per flag would reach the guest as its own (seen under QEMU:
+ * montest phase 9 stepping vCPU 1, an NMI in the guest after cont). */
 void pcpu_kick(struct pcpu *p)
 {
-	p->kick = true;
-	apic_send_nmi(p->apic_id);
+	if (!__atomic_exchange_n(&p->kick, true, __ATOMIC_ACQ_REL))
+		apic_send_nmi(p->apic_id);
 }
 
 void pcpu_serve_calls(struct pcpu *p)
