@@ -5,11 +5,12 @@
  * real APIC. Each known form writes the task-priority register (TPR,
  * offset 0x80) and reads it back; self-IPIs with a fixed vector sent
  * through the ICR (MOV and XCHG, Linux's two forms) arrive once each, and
- * their handler's EOI (MOV imm) lets the next one in. Forms whose effect
- * the APIC model decides (8/16/64-bit stores: SDM vol. 3A 10.4.1 asks for
- * 32-bit accesses) report what TPR reads in the test's name, which
- * tests/integration/apic_mmio_compare.sh holds equal across native and
- * drvisor runs. Forms the decoder does not know (ADD to memory, REP STOSD)
+ * their handler's EOI (MOV imm) lets the next one in; an IPI below TPR is
+ * held until TPR drops. 8/16/64-bit stores are not tried: their effect is
+ * the APIC model's (SDM vol. 3A 10.4.1 asks for 32-bit accesses) and
+ * Bochs 2.7 panics natively on them ("APIC write with len=2 (should be
+ * 4)", docs/emulator-quirks.md); the decoder's unit test covers their
+ * decoding. Forms the decoder does not know (ADD to memory, REP STOSD)
  * get #GP(0) at the instruction under drvisor, the documented answer;
  * natively they execute (both said in the test's name, checked per run).
  */
@@ -32,7 +33,7 @@
 #define IPIS 10
 #define GATE_INTERRUPT_64 0x8e
 #define WAIT_LOOPS 2000000u
-#define PLAN 18
+#define PLAN 14
 
 void apic_st_mov_disp32(volatile uint8_t *apic, uint32_t v);
 void apic_st_mov_imm(volatile uint8_t *apic, uint32_t v);
@@ -41,10 +42,6 @@ void apic_st_mov_rex_sib8(volatile uint8_t *apic, uint32_t v);
 uint32_t apic_st_xchg(volatile uint8_t *apic, uint32_t v);
 void apic_st_movnti(volatile uint8_t *apic, uint32_t v);
 void apic_st_moffs(volatile uint8_t *apic, uint32_t v);
-void apic_st_mov16(volatile uint8_t *apic, uint32_t v);
-void apic_st_mov8_sil(volatile uint8_t *apic, uint32_t v);
-void apic_st_mov8_ah(volatile uint8_t *apic, uint32_t v);
-void apic_st_mov64(volatile uint8_t *apic, uint32_t v);
 void apic_st_add(volatile uint8_t *apic, uint32_t v);
 void apic_st_rep_stos(volatile uint8_t *apic, uint32_t v);
 void apic_st_eoi(volatile uint8_t *apic, uint32_t v);
@@ -109,22 +106,6 @@ static void check_known_forms(void)
 		       (unsigned long long)(nested_exits() - n0));
 	else
 		tap_skip("running natively", "under drvisor each store exited");
-}
-
-/* TPR after a store the APIC model decides: named in the TAP line. */
-static void model_form(void (*store)(volatile uint8_t *, uint32_t), uint32_t v, const char *what)
-{
-	apic_st_mov_disp32(apic, 0);
-	store(apic, v);
-	tap_ok(1, "%s: TPR reads %#x", what, apic_read(APIC_TPR));
-}
-
-static void check_model_forms(void)
-{
-	model_form(apic_st_mov16, 0x90, "mov [rdi+0x80], si (66 89)");
-	model_form(apic_st_mov8_sil, 0xa0, "mov [rdi+0x80], sil (40 88)");
-	model_form(apic_st_mov8_ah, 0xb0, "mov [rdi+0x80], ah (88, high byte)");
-	model_form(apic_st_mov64, 0xc0, "mov [rdi+0x80], rsi (48 89)");
 }
 
 struct store_args {
@@ -257,7 +238,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	tpr0 = apic_read(APIC_TPR);
 	guest_printf("# xAPIC at %#llx, TPR %#x\n", (unsigned long long)(uintptr_t)apic, tpr0);
 	check_known_forms();
-	check_model_forms();
 	unknown_form(apic_st_add, apic_st_add_insn, 0, 0x30, "add dword [rdi+0x80], 0 (83 /0)");
 	unknown_form(apic_st_rep_stos, apic_st_rep_stos_insn, 0x40, 0x40,
 		     "rep stosd into TPR (f3 ab)");

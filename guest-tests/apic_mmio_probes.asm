@@ -9,8 +9,7 @@ bits 64
 section .text
 
 global apic_st_mov_disp32, apic_st_mov_imm, apic_st_mov_sib, apic_st_mov_rex_sib8
-global apic_st_xchg, apic_st_movnti, apic_st_moffs, apic_st_mov16, apic_st_mov8_sil
-global apic_st_mov8_ah, apic_st_mov64, apic_st_add, apic_st_rep_stos, apic_st_eoi
+global apic_st_xchg, apic_st_movnti, apic_st_moffs, apic_st_add, apic_st_rep_stos, apic_st_eoi
 global apic_st_icr_mov, apic_st_icr_xchg, apic_irq_entry
 extern apic_mmio_irq
 
@@ -48,24 +47,6 @@ apic_st_movnti:                     ; 0f c3 b7 80 00 00 00
 apic_st_moffs:                      ; a3 + 8-byte address (the default APIC base)
 	mov eax, esi
 	mov [abs qword 0xfee00080], eax
-	ret
-
-apic_st_mov16:                      ; 66 89 b7 80 00 00 00
-	mov [rdi+0x80], si
-	ret
-
-apic_st_mov8_sil:                   ; 40 88 b7 80 00 00 00
-	mov [rdi+0x80], sil
-	ret
-
-apic_st_mov8_ah:                    ; 88 a7 80 00 00 00   mov [rdi+0x80], ah
-	mov eax, esi
-	shl eax, 8
-	mov [rdi+0x80], ah
-	ret
-
-apic_st_mov64:                      ; 48 89 b7 80 00 00 00
-	mov [rdi+0x80], rsi
 	ret
 
 apic_st_add:                        ; 83 87 80 00 00 00 00   add dword [rdi+0x80], 0
