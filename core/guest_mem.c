@@ -53,12 +53,19 @@ bool guest_read_linear(struct vcpu *v, uint64_t la, void *buf, unsigned len)
 {
 	uint8_t *out = buf;
 	uint64_t pa;
-	unsigned i;
+	unsigned i = 0, chunk, k;
 
-	for (i = 0; i < len; i++) {
-		if (!guest_translate(v, la + i, &pa) || !host_can_read(pa, 1))
+	/* One walk per 4 KiB page the range touches (every page size is a
+	 * multiple of it): an MMIO store's decode reads 15 bytes. */
+	while (i < len) {
+		chunk = (unsigned)(PAGE_SIZE - ((la + i) & (PAGE_SIZE - 1)));
+		if (chunk > len - i)
+			chunk = len - i;
+		if (!guest_translate(v, la + i, &pa) || !host_can_read(pa, chunk))
 			return false;
-		out[i] = *(volatile const uint8_t *)pa;
+		for (k = 0; k < chunk; k++)
+			out[i + k] = ((volatile const uint8_t *)pa)[k];
+		i += chunk;
 	}
 	return true;
 }
