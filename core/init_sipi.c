@@ -49,6 +49,13 @@ static void deliver(struct vcpu *v, unsigned i, enum ipi_kind k, uint32_t low)
 		pass_to(p, low);
 		return;
 	}
+	/* The boot CPU's INIT would restart the firmware drvisor runs under
+	 * from its reset vector (natively: OVMF boots again); drvisor cannot
+	 * hand the machine back to it. Refused, the sender goes on. */
+	if (i == 0 && k == IPI_INIT) {
+		log_warn("vcpu%u: INIT to the boot CPU refused", v->id);
+		return;
+	}
 	if (!pcpu_call(i, fn, (void *)(uintptr_t)(low & APIC_ICR_VECTOR_MASK),
 		       INIT_SIPI_TIMEOUT_US))
 		log_warn("vcpu%u: %s to cpu %u not taken in time: dropped", v->id,

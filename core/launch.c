@@ -151,11 +151,11 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 		init_sipi_setup();
 		p->launched = true;
 		ops->run(v);
-		p->launched = false;
 		/* Once the guest has run, the loader's context is gone: there is
-		 * nothing to return to. */
+		 * nothing to return to. The CPU stays drvisor's, parked. */
 		if (vcpu_has_run(v))
 			vcpu_park(v);
+		p->launched = false;
 	}
 	debugreg_give_back(v);
 	ops->disable(v);

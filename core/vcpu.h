@@ -87,6 +87,9 @@ struct vendor_ops {
 	bool (*init_state)(struct vcpu *v);
 	/* A startup IPI: CS = vector << 8 (base vector << 12), IP = 0. */
 	void (*sipi_start)(struct vcpu *v, uint8_t vector);
+	/* Run v's guest again after its run loop ended (a shut-down vCPU
+	 * brought back by INIT and SIPI): like run, returns when it stops. */
+	void (*rerun)(struct vcpu *v);
 };
 
 /* Offsets the entry loops use (GPR_*, VCPU_DBG in the .asm files). */
@@ -102,6 +105,7 @@ struct vcpu {
 	uint64_t exits[DV_EXIT_REASON_COUNT];
 	uint64_t exits_total;
 	bool has_run;                   /* made an exit: the loader's context is gone (vcpu_stats.h) */
+	bool shut_down;                 /* stopped by its guest's shutdown: INIT brings it back */
 	uint32_t run;                   /* enum vcpu_run */
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */

@@ -626,6 +626,12 @@ static void svm_sipi_start(struct vcpu *v, uint8_t vector)
 	g->rip = 0;
 }
 
+static void svm_rerun(struct vcpu *v)
+{
+	svm_prepare_entry(v);
+	svm_run(v);
+}
+
 static void svm_dump(struct vcpu *v)
 {
 	svm_dump_vmcb(((struct svm_vcpu *)v->vendor)->vmcb);
@@ -646,4 +652,5 @@ const struct vendor_ops svm_ops = {
 	.set_single_step = svm_set_single_step,
 	.init_state = svm_init_state,
 	.sipi_start = svm_sipi_start,
+	.rerun = svm_rerun,
 };

@@ -322,6 +322,21 @@ static void vmx_run(struct vcpu *v)
 	}
 }
 
+/* The VMCS was launched: VMCLEAR makes VMLAUNCH valid again (SDM vol. 3C
+ * 24.11.3), its contents kept. */
+static void vmx_rerun(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+
+	if (!vmclear(x->vmcs_pa) || !vmptrld(x->vmcs_pa)) {
+		log_error("vmx: VMCLEAR/VMPTRLD of vcpu%u's VMCS failed", v->id);
+		v->state = VCPU_STOPPED;
+		return;
+	}
+	vmx_prepare_entry(v);
+	vmx_run(v);
+}
+
 uint64_t vmx_guest_cr0(void)
 {
 	uint64_t mask = vmread(VMCS_CR0_MASK);
@@ -527,4 +542,5 @@ const struct vendor_ops vmx_ops = {
 	.pend_step_trap = vmx_pend_step_trap,
 	.init_state = vmx_init_state,
 	.sipi_start = vmx_sipi_start,
+	.rerun = vmx_rerun,
 };
