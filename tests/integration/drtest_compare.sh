@@ -27,23 +27,28 @@
 #        DRTEST_SEED   case 11's seed under drvisor (default: drtest's own,
 #                      which the native run uses; set it only to reproduce)
 #        DRTEST_REJUDGE=1  compare the logs of the last run again, no boots
+#        DV_CPUS=N     boot with N CPUs (platform.sh); the cases run on each
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
 platform=${1:?usage: drtest_compare.sh PLATFORM}
 dv_platform_vendor "$platform" >/dev/null # rejects an unknown platform
 exits=${DRTEST_EXITS:-100000}
+cpus=${DV_CPUS:-1} # every case runs on each CPU (drtest.c), one after the other
+run=drtest_compare.$platform
+((cpus == 1)) || run+=.smp$cpus
 if [[ -n ${DRTEST_REJUDGE:-} ]]; then # judge the last run's logs again, no boots
-	rd=$(dv_build_dir)/tests/integration/runs/drtest_compare.$platform
+	rd=$(dv_build_dir)/tests/integration/runs/$run
 	[[ -d $rd ]] || dv_fail "no earlier run in $rd"
 else
-	rd=$(dv_run_dir "drtest_compare.$platform")
+	rd=$(dv_run_dir "$run")
 fi
 # Per boot; measured (runner start to exit, 100000 exits, 2 cores): QEMU
 # about 4 s native and 6 s under drvisor; Bochs about 12 s native and
 # 17-22 s under drvisor (VMX). A host that stops hangs until the timeout.
 timeout=90
 [[ $platform == bochs-* ]] && timeout=200
+timeout=$((timeout * cpus))
 build=$(dv_build_dir)
 # test_hooks=on arms drvisor's own host watchpoint (case 10). Under QEMU 7.2
 # TCG that makes QEMU itself crash (segmentation fault) once the guest arms
