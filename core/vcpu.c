@@ -7,6 +7,7 @@
 #include "machine_check.h"
 #include "memory.h"
 #include "monitor_target.h"
+#include "pcpu.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpuid_bits.h"
 #include "arch-x86/cpuid_mask.h"
@@ -239,7 +240,7 @@ void vcpu_guest_shutdown(struct vcpu *v, const char *why)
 
 void vcpu_reflect_machine_check(struct vcpu *v)
 {
-	if (!machine_check_take())
+	if (!machine_check_take(&pcpu_of(v)->mc_pending))
 		return;
 	if (machine_check_guest_action(v->ops->read_reg(v, VCPU_REG_CR4)) == MC_GUEST_INJECT) {
 		log_warn("vcpu%u: machine check, reflected to the guest as #MC", v->id);
@@ -247,6 +248,15 @@ void vcpu_reflect_machine_check(struct vcpu *v)
 	} else {
 		vcpu_guest_shutdown(v, "machine check with CR4.MCE clear");
 	}
+}
+
+bool vcpu_reset_to_init(struct vcpu *v)
+{
+	if (!v->ops->init_state || !v->ops->init_state(v))
+		return false;
+	v->gprs = (struct guest_gprs){ .rdx = cpuid(CPUID_FEATURES, 0).eax };
+	debugreg_reset(v);
+	return true;
 }
 
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)
@@ -263,5 +273,5 @@ void vcpu_park(struct vcpu *v)
 	log_info("vcpu%u parked; the monitor stays available", v->id);
 	log_flush();
 	for (;;)
-		monitor_poll();
+		vcpu_host_poll(v);
 }
