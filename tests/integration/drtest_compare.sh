@@ -212,9 +212,9 @@ done
 # on purpose, so each of its steps may cost one (measured: 502
 # on QEMU); more than 2000 means lazy has degenerated towards an exit per
 # access. The eager policy never exits on MOV DR.
-dr_access() { # MODE: the dr-access count of the run's exit statistics
+dr_access() { # MODE [REASON]: the dr-access (or REASON) count of the run's exit statistics
 	tr -d '\r' <"$rd/$1/com2.log" | grep -a -o -E 'drvisor: stats vcpu0 .*' | tail -1 |
-		sed -n -E 's/.* dr-access=([0-9]+).*/\1/p'
+		sed -n -E "s/.* ${2:-dr-access}=([0-9]+).*/\\1/p"
 }
 eager_dr=$(dr_access eager)
 [[ -z $eager_dr ]] || problem "eager: $eager_dr dr-access exits, expected none"
@@ -222,8 +222,17 @@ counts="eager ${eager_dr:-0}"
 for mode in $modes; do
 	[[ $mode == lazy* ]] || continue
 	lazy_dr=$(dr_access "$mode")
-	if [[ -z $lazy_dr ]] || ((lazy_dr > 2000)); then
-		problem "$mode: dr-access exits ${lazy_dr:-0}, expected between 1 and 2000"
+	# Plus one per interrupt exit: the firmware's interrupt entry (EDK2's
+	# CpuExceptionHandlerLib, CommonInterruptEntry) reads DR0-7 into the
+	# handler's context on every interrupt, which costs one exit after each
+	# re-arm. With more CPUs vCPU 0 waits in StartupThisAP while the APs run
+	# the cases, taking timer interrupts (seen: 508/657, 1045/1170 and
+	# 2236/2816 dr-access/interrupt exits with 1, 2 and 4 CPUs on QEMU).
+	intr=$(dr_access "$mode" interrupt)
+	bound=$((2000 + ${intr:-0}))
+	if [[ -z $lazy_dr ]] || ((lazy_dr > bound)); then
+		problem "$mode: dr-access exits ${lazy_dr:-0}, expected between 1 and $bound" \
+			"(2000 + ${intr:-0} interrupt exits)"
 	fi
 	counts+=", $mode ${lazy_dr:-0}"
 done
