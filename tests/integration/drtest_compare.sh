@@ -27,23 +27,28 @@
 #        DRTEST_SEED   case 11's seed under drvisor (default: drtest's own,
 #                      which the native run uses; set it only to reproduce)
 #        DRTEST_REJUDGE=1  compare the logs of the last run again, no boots
+#        DV_CPUS=N     boot with N CPUs (platform.sh); the cases run on each
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
 platform=${1:?usage: drtest_compare.sh PLATFORM}
 dv_platform_vendor "$platform" >/dev/null # rejects an unknown platform
 exits=${DRTEST_EXITS:-100000}
+cpus=${DV_CPUS:-1} # every case runs on each CPU (drtest.c), one after the other
+run=drtest_compare.$platform
+((cpus == 1)) || run+=.smp$cpus
 if [[ -n ${DRTEST_REJUDGE:-} ]]; then # judge the last run's logs again, no boots
-	rd=$(dv_build_dir)/tests/integration/runs/drtest_compare.$platform
+	rd=$(dv_build_dir)/tests/integration/runs/$run
 	[[ -d $rd ]] || dv_fail "no earlier run in $rd"
 else
-	rd=$(dv_run_dir "drtest_compare.$platform")
+	rd=$(dv_run_dir "$run")
 fi
 # Per boot; measured (runner start to exit, 100000 exits, 2 cores): QEMU
 # about 4 s native and 6 s under drvisor; Bochs about 12 s native and
 # 17-22 s under drvisor (VMX). A host that stops hangs until the timeout.
 timeout=90
 [[ $platform == bochs-* ]] && timeout=200
+timeout=$((timeout * cpus))
 build=$(dv_build_dir)
 # test_hooks=on arms drvisor's own host watchpoint (case 10). Under QEMU 7.2
 # TCG that makes QEMU itself crash (segmentation fault) once the guest arms
@@ -207,9 +212,9 @@ done
 # on purpose, so each of its steps may cost one (measured: 502
 # on QEMU); more than 2000 means lazy has degenerated towards an exit per
 # access. The eager policy never exits on MOV DR.
-dr_access() { # MODE: the dr-access count of the run's exit statistics
+dr_access() { # MODE [REASON]: the dr-access (or REASON) count of the run's exit statistics
 	tr -d '\r' <"$rd/$1/com2.log" | grep -a -o -E 'drvisor: stats vcpu0 .*' | tail -1 |
-		sed -n -E 's/.* dr-access=([0-9]+).*/\1/p'
+		sed -n -E "s/.* ${2:-dr-access}=([0-9]+).*/\\1/p"
 }
 eager_dr=$(dr_access eager)
 [[ -z $eager_dr ]] || problem "eager: $eager_dr dr-access exits, expected none"
@@ -217,8 +222,17 @@ counts="eager ${eager_dr:-0}"
 for mode in $modes; do
 	[[ $mode == lazy* ]] || continue
 	lazy_dr=$(dr_access "$mode")
-	if [[ -z $lazy_dr ]] || ((lazy_dr > 2000)); then
-		problem "$mode: dr-access exits ${lazy_dr:-0}, expected between 1 and 2000"
+	# Plus one per interrupt exit: the firmware's interrupt entry (EDK2's
+	# CpuExceptionHandlerLib, CommonInterruptEntry) reads DR0-7 into the
+	# handler's context on every interrupt, which costs one exit after each
+	# re-arm. With more CPUs vCPU 0 waits in StartupThisAP while the APs run
+	# the cases, taking timer interrupts (seen: 508/657, 1045/1170 and
+	# 2236/2816 dr-access/interrupt exits with 1, 2 and 4 CPUs on QEMU).
+	intr=$(dr_access "$mode" interrupt)
+	bound=$((2000 + ${intr:-0}))
+	if [[ -z $lazy_dr ]] || ((lazy_dr > bound)); then
+		problem "$mode: dr-access exits ${lazy_dr:-0}, expected between 1 and $bound" \
+			"(2000 + ${intr:-0} interrupt exits)"
 	fi
 	counts+=", $mode ${lazy_dr:-0}"
 done
