@@ -15,7 +15,11 @@
  *   hello: caused cpuid=N hypercall=M
  * M includes the DV_HC_REPORT_STATS call, whose exit is counted before the
  * statistics are printed; drvisor's figures are at least these (the loader
- * and the firmware execute CPUID too).
+ * and the firmware execute CPUID too). The counts are the BSP's (vCPU 0's).
+ *
+ * With more than one CPU, each AP then runs the discovery too (mp_run: the
+ * firmware's MP services) and gets one TAP line: under drvisor every CPU
+ * must be, since drvisor virtualizes them all at the launch (issue 14).
  */
 #include <efi.h>
 #include <efilib.h>
@@ -90,6 +94,49 @@ static void check_exit_counts(void)
 			     hc1 - hc0);
 }
 
+/* What one AP found (filled on the AP, judged by the BSP). */
+struct ap_hello {
+	struct hv_info hv;
+	int under;
+	struct hv_call_args ping;
+	struct trap_info t;
+};
+
+static void ap_discover(void *arg)
+{
+	struct ap_hello *a = arg;
+
+	a->under = hv_detect(&a->hv);
+	a->ping = (struct hv_call_args){ .nr = DV_HC_PING };
+	if (a->under)
+		safe_call(&a->ping, &a->t);
+}
+
+/* One line per AP: the same discovery as the BSP's, on that CPU. */
+static void check_aps(int under)
+{
+	for (unsigned cpu = 1; cpu < mp_cpus(); cpu++) {
+		struct ap_hello a = { 0 };
+		enum mp_result r = mp_run(cpu, ap_discover, &a, 0, &a.t);
+		int ok = r == MP_DONE && a.under && a.ping.rax == DV_HC_OK &&
+			 a.ping.out.rbx == DV_HC_PING_MAGIC &&
+			 a.hv.vendor_half == expected_half(a.hv.vendor);
+
+		if (!under) {
+			tap_skip(NATIVE, "cpu %u (apic id %u): drvisor's CPUID signature and DV_HC_PING",
+				 cpu, mp_apic_id(cpu));
+			continue;
+		}
+		if (!tap_ok(ok, "cpu %u (apic id %u): drvisor's CPUID signature and DV_HC_PING", cpu,
+			    mp_apic_id(cpu)))
+			guest_printf("# cpu %u: %s; hypervisor bit %d, drvisor %d, half %s, ping rax %#lx "
+				     "rbx %#lx (%s)\n",
+				     cpu, mp_result_name(r), a.hv.hypervisor_bit, a.under,
+				     half_name(a.hv.vendor_half), a.ping.rax, a.ping.out.rbx,
+				     trap_name(a.t.vector));
+	}
+}
+
 /* Not EFIAPI: gnu-efi's crt0 (_start) calls efi_main with the SysV ABI
  * (image in RDI, system table in RSI), while EFIAPI here means ms_abi
  * (efibind.h turns MS ABI on whenever GNU_EFI_USE_MS_ABI is defined, even
@@ -103,9 +150,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	int under, ping_ok = 0;
 
 	(void)image;
-	(void)st;
 	serial_init();
 	trap_install();
+	mp_init(st);
 	under = hv_detect(&hv);
 	if (under) {
 		ping_ok = safe_call(&ping, &t) && ping.rax == DV_HC_OK &&
@@ -125,7 +172,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 			     base.ecx, base.edx);
 	}
 
-	tap_plan(5);
+	tap_plan(5 + mp_cpus() - 1);
 	if (under) {
 		tap_ok(hv.hypervisor_bit, "CPUID.1:ECX[31] (hypervisor present) is set");
 		tap_ok(hv.max_leaf >= DV_CPUID_LEAF_VERSION,
@@ -151,6 +198,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		tap_skip(NATIVE, "DV_HC_PING answers");
 		tap_skip(NATIVE, "exit statistics count this program's exits");
 	}
+	check_aps(under);
 
 	if (under) {
 		struct hv_call_args stats = { .nr = DV_HC_REPORT_STATS };

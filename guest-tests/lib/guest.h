@@ -29,6 +29,11 @@ void serial_init(void);
 void serial_putc(char c);             /* "\n" goes out as "\r\n" */
 void serial_puts(const char *s);
 void serial_flush(void);              /* waits for the transmitter to empty */
+/* Output to buf (size bytes) instead of COM1 until serial_capture_stop(),
+ * which returns the bytes kept and stores those dropped (buffer full) in
+ * *lost (may be NULL). For mp.c: an AP's output, printed by the BSP. */
+void serial_capture_start(char *buf, unsigned size);
+unsigned serial_capture_stop(unsigned *lost);
 
 /* tap.c: TAP version 13 on COM1, with a small printf of its own.
  * Format: %s %c %d %i %u %x %lx %llx %lu %ld %p %%, with an optional
@@ -45,6 +50,10 @@ int tap_eq(uint64_t got, uint64_t expected, const char *fmt, ...)
 void tap_skip(const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 unsigned tap_failures(void);          /* count of "not ok" lines so far */
+unsigned tap_count(void);             /* test lines (ok, not ok, skip) so far */
+/* Text put before every later test name ("ok N - PREFIXname"), e.g.
+ * "cpu 1: " for a case run on an AP; "" or NULL for none (the default). */
+void tap_set_prefix(const char *prefix);
 
 /* exit.c: end the machine. QEMU's isa-debug-exit makes qemu exit with
  * (code << 1) | 1; Bochs exits on "Shutdown" at 0x8900 (status 1 whatever
@@ -96,6 +105,7 @@ struct hv_counts {
 	uint64_t hypercall;        /* VMMCALL/VMCALL executed through hv_call */
 };
 
+/* Counted per CPU (mp_current()): hv_counts() is the running CPU's. */
 struct hv_cpuid_regs hv_cpuid(uint32_t leaf, uint32_t subleaf);
 /* Fills *info and returns info->drvisor. Also chooses the hypercall
  * instruction used by hv_call (VMMCALL on AMD, VMCALL otherwise). */
@@ -182,6 +192,70 @@ void trap_log_clear(void);
 
 /* Short name of an exception vector: "#GP", "#UD", ... */
 const char *trap_name(uint64_t vector);
+
+/* On an AP (mp.c): load our IDT (once trap_install() ran on the BSP),
+ * keeping the AP's own IDTR in *saved; and put it back. */
+struct idt_ptr;
+void trap_load_here(struct idt_ptr *saved);
+void trap_restore_here(const struct idt_ptr *saved);
+
+/* mp.c: a function run on each processor through the firmware's MP
+ * services (lib/efi_mp.h). mp_init() finds them (without them, or with one
+ * CPU, mp_cpus() is 1 and nothing changes). Logical CPU 0 is the BSP; 1..n-1
+ * the enabled APs in the firmware's order (at most GUEST_MAX_CPUS in all).
+ *
+ * mp_run(cpu, fn, arg, timeout_us, t) runs fn(arg) on that CPU and returns
+ * when it is done (StartupThisAP, blocking; timeout_us 0: no limit). On an
+ * AP, fn runs with interrupts off (the firmware's AP loop), our IDT loaded,
+ * and must not call boot services; what it prints is buffered and printed
+ * by the BSP when it returns; TAP lines count on as everywhere. An
+ * exception that no guest_try() inside fn catches ends fn: MP_ABORTED with
+ * *t (may be NULL) describing it. cpu 0 runs fn here, under guest_try(). */
+#define GUEST_MAX_CPUS 16
+enum mp_result { MP_DONE = 0, MP_ABORTED, MP_TIMEOUT, MP_FAILED };
+void mp_init(EFI_SYSTEM_TABLE *st);
+unsigned mp_cpus(void);
+unsigned mp_current(void);            /* the logical CPU running the caller */
+uint32_t mp_apic_id(unsigned cpu);    /* from the firmware (BSP: CPUID's initial ID) */
+enum mp_result mp_run(unsigned cpu, void (*fn)(void *), void *arg, uint64_t timeout_us,
+		      struct trap_info *t);
+const char *mp_result_name(enum mp_result r);
+/* "cpu N: " (a static buffer, rewritten by the next call), for tap_set_prefix. */
+const char *mp_cpu_prefix(unsigned cpu);
+
+/* apic.c: the local APIC's ICR, xAPIC (MMIO) or x2APIC (MSR 0x830), as
+ * IA32_APIC_BASE says now. apic_send writes destination (an APIC ID) and
+ * the low half, and waits (bounded) for an xAPIC send to leave the pending
+ * state; false when the APIC is off or stays busy. */
+enum apic_mode { APIC_OFF = 0, APIC_XAPIC, APIC_X2APIC };
+enum apic_mode apic_mode(void);
+uint64_t apic_xapic_base(void);
+bool apic_send(uint32_t dest, uint32_t icr_low);
+
+/* sipi.c + sipi_tramp.asm: an AP started by hand with INIT and SIPIs into
+ * a real-mode probe below 1 MiB that fills a struct sipi_report and halts
+ * (the firmware's MP services take the CPU back with their own INIT-SIPI-
+ * SIPI). sipi_setup() allocates and fills the page (BSP, boot services);
+ * sipi_start(dest) is INIT, 10 ms, SIPI, 200 us, SIPI; the single steps are
+ * there for the bad-input tests. sipi_wait(stage, us) waits for the probe
+ * to reach stage (3: all of it). */
+struct sipi_report {
+	uint32_t stage;      /* 1: registers read, 2: CPUID read, 3: DEBUGCTL read */
+	uint32_t count;      /* times the probe started */
+	uint32_t cr0, cs;
+	uint32_t dr0, dr1, dr2, dr3, dr6, dr7;
+	uint32_t sig_eax, sig_ebx, sig_ecx, sig_edx; /* CPUID 0x40000000 */
+	uint32_t apic_id;    /* CPUID.1:EBX[31:24] */
+	uint32_t debugctl_lo, debugctl_hi;
+};
+bool sipi_setup(EFI_SYSTEM_TABLE *st);
+uint8_t sipi_vector(void);
+volatile struct sipi_report *sipi_report(void);
+void sipi_clear(void);
+bool sipi_send_init(uint32_t dest);
+bool sipi_send_startup(uint32_t dest, uint8_t vector);
+bool sipi_start(uint32_t dest);
+bool sipi_wait(uint32_t stage, uint64_t us);
 
 /* options.c: the image's load options (drvisor's next_args, the shell's
  * command line), read as words separated by spaces or tabs. A word matches

@@ -12,7 +12,7 @@
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 
-static struct hv_counts counts;
+static struct hv_counts counts[GUEST_MAX_CPUS]; /* per CPU: mp_current() */
 static enum hv_vendor vendor;
 static int vendor_known;
 
@@ -24,7 +24,7 @@ struct hv_cpuid_regs hv_cpuid(uint32_t leaf, uint32_t subleaf)
 			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
 			 : "a"(leaf), "c"(subleaf)
 			 : "memory");
-	counts.cpuid++;
+	counts[mp_current()].cpuid++;
 	return r;
 }
 
@@ -85,7 +85,7 @@ uint64_t hv_call(uint64_t nr, uint64_t rbx, uint64_t rcx, uint64_t rdx, struct h
 
 	/* Counted before the instruction: if it faults (no hypervisor), the
 	 * exit still happened as far as a hypervisor underneath is concerned. */
-	counts.hypercall++;
+	counts[mp_current()].hypercall++;
 	if (hv_vendor() == HV_VENDOR_AMD)
 		__asm__ volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory");
 	else
@@ -104,5 +104,5 @@ void hv_call_try(void *args)
 
 const struct hv_counts *hv_counts(void)
 {
-	return &counts;
+	return &counts[mp_current()];
 }

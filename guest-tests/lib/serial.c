@@ -3,6 +3,11 @@
  * test must work before, during and after the hypervisor slides underneath
  * it, with the firmware owning the interrupt controller; and Bochs loses
  * bytes unless each one waits for THRE (see DESIGN.md, Bochs notes).
+ *
+ * While another processor runs a test function (mp.c), the output goes to a
+ * memory buffer instead: an AP shares COM1 with the BSP, which sits inside
+ * the firmware's StartupThisAP meanwhile, and the BSP prints the buffer once
+ * the AP is done, so that every line reaches the log whole and in order.
  */
 #include "guest.h"
 
@@ -19,6 +24,8 @@
 #define LSR_TEMT 0x40 /* bit 6: transmitter fully empty */
 
 static int serial_ready;
+static char *cap_buf;
+static unsigned cap_size, cap_len, cap_lost;
 
 void serial_init(void)
 {
@@ -41,8 +48,31 @@ static void serial_raw(char c)
 	guest_outb(GUEST_COM1_BASE + UART_THR, (uint8_t)c);
 }
 
+void serial_capture_start(char *buf, unsigned size)
+{
+	cap_len = 0;
+	cap_lost = 0;
+	cap_size = size;
+	cap_buf = buf;
+}
+
+unsigned serial_capture_stop(unsigned *lost)
+{
+	cap_buf = 0;
+	if (lost)
+		*lost = cap_lost;
+	return cap_len;
+}
+
 void serial_putc(char c)
 {
+	if (cap_buf) {
+		if (cap_len < cap_size)
+			cap_buf[cap_len++] = c;
+		else
+			cap_lost++;
+		return;
+	}
 	if (!serial_ready)
 		serial_init();
 	if (c == '\n')

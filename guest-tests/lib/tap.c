@@ -11,6 +11,12 @@
 
 static unsigned tap_next = 1;
 static unsigned tap_failed;
+static const char *tap_prefix = "";
+
+void tap_set_prefix(const char *prefix)
+{
+	tap_prefix = prefix ? prefix : "";
+}
 
 static void put_uint(uint64_t v, unsigned base, unsigned width, char pad)
 {
@@ -119,7 +125,7 @@ static void tap_line(int cond, const char *fmt, va_list ap)
 {
 	if (!cond)
 		tap_failed++;
-	guest_printf("%sok %u - ", cond ? "" : "not ", tap_next++);
+	guest_printf("%sok %u - %s", cond ? "" : "not ", tap_next++, tap_prefix);
 	guest_vprintf(fmt, ap);
 }
 
@@ -153,10 +159,15 @@ void tap_skip(const char *reason, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	guest_printf("ok %u - ", tap_next++);
+	guest_printf("ok %u - %s", tap_next++, tap_prefix);
 	guest_vprintf(fmt, ap);
 	va_end(ap);
 	guest_printf(" # SKIP %s\n", reason);
+}
+
+unsigned tap_count(void)
+{
+	return tap_next - 1;
 }
 
 unsigned tap_failures(void)

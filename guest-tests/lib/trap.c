@@ -135,6 +135,23 @@ void trap_uninstall(void)
 	installed = 0;
 }
 
+/* An AP (mp.c) takes the same table: its gates use the CS the BSP had,
+ * which is the AP's too (EDK2's MpInitLib loads the BSP's GDT on every AP).
+ * The AP's own IDTR is the firmware's; it is put back when the AP is done. */
+void trap_load_here(struct idt_ptr *saved)
+{
+	struct idt_ptr ours = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+
+	*saved = guest_sidt();
+	if (installed)
+		__asm__ volatile("lidt %0" : : "m"(ours) : "memory");
+}
+
+void trap_restore_here(const struct idt_ptr *saved)
+{
+	__asm__ volatile("lidt %0" : : "m"(*saved) : "memory");
+}
+
 void trap_set_mode(unsigned vector, enum trap_mode mode)
 {
 	if (vector < EXC_VECTORS)
