@@ -93,18 +93,28 @@ hold=1 run_timeout=300
 cmdline="$(<"$linux/cmdline") linuxdbg.hold=$hold"
 com1=$rd/com1.log
 
+# Bochs's OVMF has no ACPI tables (they come from QEMU's fw_cfg), so Linux
+# would see the boot CPU alone: with more CPUs the kernel is started by
+# madtshim.efi, which installs a MADT for the CPUs of EFI MP services
+# (guest-tests/linux/madtshim.c), natively and under drvisor alike.
+kernel='\linux\vmlinuz.efi' args=$cmdline
+if [[ $platform == bochs-* ]] && ((ncpus > 1)); then
+	kernel='\linux\madtshim.efi' args="\\linux\\vmlinuz.efi $cmdline"
+	[[ -f $build/guest-tests/madtshim.efi ]] || dv_fail "madtshim.efi not built"
+fi
 esp=$rd/esp
 if [[ $mode == native ]]; then
 	rm -rf "$esp"
 	mkdir -p "$esp/linux"
-	printf 'fs0:\\linux\\vmlinuz.efi %s\r\n' "$cmdline" >"$esp/startup.nsh"
+	printf 'fs0:%s %s\r\n' "$kernel" "$args" >"$esp/startup.nsh"
 else
 	"$DV_TOOLS/mkesp" --out "$esp" --build "$build" --clean --cfg monitor=com2 \
 		--cfg log_level=info ${dr_switch:+--cfg "dr_switch=$dr_switch"} \
-		--cfg 'next=\linux\vmlinuz.efi' --cfg "next_args=$cmdline" >/dev/null
+		--cfg "next=$kernel" --cfg "next_args=$args" >/dev/null
 	mkdir -p "$esp/linux"
 fi
 cp "$linux/vmlinuz.efi" "$linux/initrd.img" "$esp/linux/"
+[[ $kernel != *madtshim* ]] || cp "$build/guest-tests/madtshim.efi" "$esp/linux/"
 
 sock=""
 [[ $mode == drvisor ]] && sock=$(dv_socket_path "$rd")
