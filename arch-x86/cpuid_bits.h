@@ -27,6 +27,7 @@
 #define XFEATURE_PT (1u << XFEATURE_PT_INDEX)
 #define XFEATURE_ARCH_LBR (1u << XFEATURE_ARCH_LBR_INDEX)
 #define CPUID_PT_LEAF 0x14u
+#define CPUID_FREQ_LEAF 0x16u          /* EAX: base frequency, MHz (SDM vol. 2A, CPUID) */
 #define CPUID_ARCH_LBR_LEAF 0x1cu
 #define CPUID_HV_BASE 0x40000000u
 #define CPUID_HV_RANGE_END 0x400000ffu

@@ -1,14 +1,17 @@
 ; core_entry: where the loader enters the core, and the way back.
 ;
-; The loader calls core_entry(bi) as an ordinary System V function on its own
-; (firmware-provided) stack, GDT, IDT and page tables. We record that context
-; in launch_ctx (layout: launch_context.h), switch to the core's own stack
-; with interrupts off, and call core_main(bi). When core_main returns, the
-; loader's context is restored exactly and core_entry returns its status.
-; A late launch (later) instead resumes the loader from launch_ctx as a guest.
+; The loader calls core_entry(bi, cpu, op) as an ordinary System V function
+; on its own (firmware-provided) stack, GDT, IDT and page tables, on each CPU
+; in turn (include/drvisor/bootinfo.h, enum dv_core_op). We record that
+; context in launch_ctx[cpu] (layout: launch_context.h), switch to CPU cpu's
+; own stack with interrupts off, and call core_main(bi, cpu, op). When
+; core_main returns, the loader's context is restored exactly and core_entry
+; returns its status. A late launch instead resumes the loader from
+; launch_ctx[cpu] as a guest.
 ;
 ; Stack on entry:   [rsp] = return address into the loader
-; Core stack:       core_stack .. core_stack_top (CORE_STACK_SIZE), 16-aligned
+; Core stacks:      core_stacks + cpu * CORE_STACK_SIZE, one per CPU, 16-aligned;
+;                   the CPU's host stack for as long as it runs the core
 
 bits 64
 default rel
@@ -35,15 +38,17 @@ default rel
 %define LC_LDTR     110
 %define LC_GDTR     112
 %define LC_IDTR     128
+%define LC_SIZE     144                 ; sizeof(struct launch_context)
 
 %define MSR_FS_BASE 0xc0000100
 %define MSR_GS_BASE 0xc0000101
 %define CORE_STACK_SIZE 65536
+%define MAX_CPUS 16                     ; DV_CORE_MAX_CPUS (bootinfo.h)
+%define DV_CORE_BAD_BOOTINFO 1
 
 extern launch_ctx
 extern core_main
 global core_entry
-global core_stack_top
 
 section .text
 
@@ -63,7 +68,16 @@ section .text
 %endmacro
 
 core_entry:
-	lea rsi, [launch_ctx]
+	cmp esi, MAX_CPUS
+	jb .cpu_ok
+	mov eax, DV_CORE_BAD_BOOTINFO   ; nothing changed yet: a plain return
+	ret
+.cpu_ok:
+	mov r10d, esi                   ; cpu
+	mov r11d, edx                   ; op
+	imul esi, esi, LC_SIZE
+	lea rax, [launch_ctx]
+	add rsi, rax                    ; rsi = &launch_ctx[cpu]
 	pushfq
 	pop qword [rsi + LC_RFLAGS]
 	cli
@@ -92,19 +106,27 @@ core_entry:
 	SAVE_MSR LC_FS_BASE, MSR_FS_BASE
 	SAVE_MSR LC_GS_BASE, MSR_GS_BASE
 
-	lea rsp, [core_stack_top]
+	mov r12d, r10d                  ; callee-saved: the cpu, for the way back
+	lea eax, [r10d + 1]
+	imul rax, rax, CORE_STACK_SIZE
+	lea rsp, [core_stacks]
+	add rsp, rax                    ; the top of this CPU's stack
 	xor ebp, ebp                    ; ends the stack trace of the core
-	call core_main                  ; rdi = bi, untouched so far
+	mov esi, r10d                   ; rdi = bi, untouched so far
+	mov edx, r11d
+	call core_main
 	jmp core_return_to_loader
 
-; core_return_to_loader: rax = status. Puts back the loader's page tables,
+; core_return_to_loader: rax = status, r12 = cpu. Puts back the loader's page tables,
 ; descriptor tables, segments, stack, callee-saved registers and RFLAGS (IF
 ; included), and returns from core_entry. TR stays on the core's TSS: the
 ; firmware never loaded one, and TR cannot be set back to a null selector.
 global core_return_to_loader
 core_return_to_loader:
 	mov r8, rax
-	lea rsi, [launch_ctx]
+	imul esi, r12d, LC_SIZE
+	lea rax, [launch_ctx]
+	add rsi, rax
 	mov rax, [rsi + LC_CR3]
 	mov cr3, rax
 	lgdt [rsi + LC_GDTR]
@@ -137,6 +159,5 @@ core_return_to_loader:
 
 section .bss
 align 16
-core_stack:
-	resb CORE_STACK_SIZE
-core_stack_top:
+core_stacks:
+	resb CORE_STACK_SIZE * MAX_CPUS

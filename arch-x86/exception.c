@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/machine_check.h"
 #include "core/memory.h"
+#include "core/pcpu.h"
 
 #define STACK_TRACE_MAX 12
 #define VEC_FIRST_INTERRUPT 32
@@ -62,6 +63,7 @@ static void report_stack_trace(uint64_t rbp)
 }
 
 static exception_db_filter_fn db_filter;
+extern const char wrmsr_safe_insn[], wrmsr_safe_fault[];  /* msr_safe.asm */
 extern uint8_t exception_keep_nmi_blocking;  /* exception_entry.asm */
 
 void exception_set_keep_nmi_blocking(bool keep)
@@ -74,28 +76,44 @@ void exception_set_db_filter(exception_db_filter_fn filter)
 	db_filter = filter;
 }
 
-void exception_dispatch(struct exception_frame *f)
+int exception_dispatch(struct exception_frame *f)
 {
+	/* From the host GDT: GS base may be the guest's here (SVM). */
+	struct pcpu *p = pcpu_from_gdt();
+
 	if (f->vector == VEC_DB && debugreg_host_db())
-		return; /* the host's own watchpoint: a trap, execution goes on */
+		return 0; /* the host's own watchpoint: a trap, execution goes on */
 	if (f->vector == VEC_DB && db_filter && db_filter(f->rip))
-		return; /* an emulator's leak (exception_set_db_filter) */
+		return 0; /* an emulator's leak (exception_set_db_filter) */
+	/* A guest's value refused by WRMSR (wrmsr_safe): it returns false. */
+	if (f->vector == VEC_GP && f->rip == (uint64_t)wrmsr_safe_insn) {
+		f->rip = (uint64_t)wrmsr_safe_fault;
+		return 0;
+	}
 	/* Interrupts reach the host only in the window the SVM exit path
 	 * opens to accept them for the guest (core/irq_forward.h). */
-	if (f->vector >= VEC_FIRST_INTERRUPT) {
-		irq_forward_record((unsigned)f->vector);
-		return;
+	if (p && f->vector >= VEC_FIRST_INTERRUPT) {
+		irq_forward_record(&p->irq, (unsigned)f->vector);
+		return 0;
 	}
-	if (f->vector == VEC_NMI) {
-		irq_forward_record_nmi();
-		return;
+	/* drvisor's own kick (core/pcpu.h) is no NMI of the guest's: taken
+	 * here, nothing is handed on, and IRET ends the blocking its delivery
+	 * set, which was not the guest's (it would not have been delivered
+	 * while the guest blocked NMIs). */
+	if (p && f->vector == VEC_NMI && p->kick) {
+		p->kick = false;
+		return 1;
+	}
+	if (p && f->vector == VEC_NMI) {
+		irq_forward_record_nmi(&p->irq);
+		return 0;
 	}
 	/* The machine's error is the guest's to handle; the host goes on when
 	 * the CPU says its interrupted code can (core/machine_check.h). */
-	if (f->vector == VEC_MC && machine_check_host_action(rdmsr(MSR_IA32_MCG_STATUS)) ==
+	if (p && f->vector == VEC_MC && machine_check_host_action(rdmsr(MSR_IA32_MCG_STATUS)) ==
 					   MC_HOST_REFLECT) {
-		machine_check_record();
-		return;
+		machine_check_record(&p->mc_pending);
+		return 0;
 	}
 
 	const char *name = f->vector < VEC_FIRST_INTERRUPT ? exception_names[f->vector]
@@ -109,7 +127,7 @@ void exception_dispatch(struct exception_frame *f)
 	report_registers(f);
 	log_raw("  rip in core: %s\n", hv_owns(f->rip, 1) ? "yes" : "no");
 	report_stack_trace(f->rbp);
-	log_raw("drvisor: this CPU is stopped\n");
+	log_raw("drvisor: this CPU is stopped (cpu %d)\n", p ? (int)p->id : -1);
 	log_flush();
 	cpu_halt_forever();
 }

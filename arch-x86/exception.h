@@ -53,7 +53,9 @@ void exception_set_keep_nmi_blocking(bool keep);
 
 /* Called by the stubs for every host exception or interrupt. The host's own
  * test watchpoint (#DB) is counted and execution resumes; anything else is
- * reported on the log and stops this CPU. */
-void exception_dispatch(struct exception_frame *f);
+ * reported on the log and stops this CPU. Returns nonzero where the stub
+ * must return with IRET even though the vendor keeps NMI blocking
+ * (drvisor's own kick NMI, core/pcpu.h). */
+int exception_dispatch(struct exception_frame *f);
 
 #endif

@@ -12,8 +12,9 @@
 ;
 ; If exception_dispatch returns, the registers are restored and the
 ; interrupted code resumes: with IRETQ, or, where the vendor asked for it
-; (exception_keep_nmi_blocking, exception_set_keep_nmi_blocking), without
-; IRET, because executing IRET ends NMI blocking (SDM vol. 3A 6.7.1) and on
+; (exception_keep_nmi_blocking, exception_set_keep_nmi_blocking) and
+; exception_dispatch returned 0 (nonzero: drvisor's own kick NMI, whose
+; blocking is nobody's), without IRET, because executing IRET ends NMI blocking (SDM vol. 3A 6.7.1) and on
 ; SVM that blocking may be the guest's, which VMRUN and #VMEXIT leave in the
 ; CPU (docs/architecture.md, "Events"). That return writes RFLAGS and RIP
 ; just below the interrupted RSP (the host has no red zone) and ends with
@@ -74,8 +75,11 @@ exception_common:
 	and rsp, -16                    ; the ABI's call alignment
 	call exception_dispatch
 	mov rsp, rbx
+	test eax, eax                   ; nonzero: IRET whatever the vendor asked
+	jnz .iret
 	cmp byte [exception_keep_nmi_blocking], 0
 	jne .keep_nmi_blocking
+.iret:
 	POP_GPRS
 	add rsp, 16                     ; vector and error code
 	iretq

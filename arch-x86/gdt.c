@@ -2,8 +2,6 @@
  * interrupt stack table gives #DF, NMI and #MC known-good stacks. */
 #include "gdt.h"
 
-#define IST_STACK_SIZE 16384
-
 /* Descriptor bits (SDM vol. 3A 3.4.5 figure 3-8). */
 #define DESC_ACCESSED   (1ull << 40)
 #define DESC_RW         (1ull << 41)
@@ -15,28 +13,16 @@
 #define DESC_LIMIT_MAX  (0xffffull | (0xfull << 48))
 #define DESC_TYPE_TSS_AVAILABLE (0x9ull << 40)
 
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
 _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes (SDM 7.7)");
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+struct gdt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
 
-static void load_gdt(void)
+static void load_gdt(const struct host_tables *t)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct gdt_ptr ptr = { sizeof(t->gdt) - 1, (uint64_t)t->gdt };
 
 	__asm__ volatile(
 		"lgdt %0\n\t"
@@ -57,14 +43,15 @@ static void load_gdt(void)
 		: "rax", "memory");
 }
 
-void gdt_init(void)
+void gdt_init(struct host_tables *t)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t *gdt = t->gdt;
+	uint64_t base = (uint64_t)&t->tss, limit = sizeof(t->tss) - 1;
 	int i;
 
-	for (i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
+	for (i = 0; i < IST_STACKS; i++)
+		t->tss.ist[i] = (uint64_t)&t->ist_stacks[i][IST_STACK_SIZE];
+	t->tss.iomap_base = sizeof(t->tss); /* no I/O permission bitmap */
 
 	gdt[0] = 0;
 	gdt[1] = DESC_ACCESSED | DESC_RW | DESC_CODE | DESC_S | DESC_PRESENT | DESC_LONG |
@@ -75,15 +62,21 @@ void gdt_init(void)
 	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | DESC_TYPE_TSS_AVAILABLE |
 		 DESC_PRESENT | (((base >> 24) & 0xff) << 56);
 	gdt[4] = base >> 32;
-	load_gdt();
+	load_gdt(t);
 }
 
 uint64_t gdt_base(void)
 {
-	return (uint64_t)gdt;
+	struct gdt_ptr ptr;
+
+	__asm__ volatile("sgdt %0" : "=m"(ptr));
+	return ptr.base;
 }
 
 uint64_t tss_base(void)
 {
-	return (uint64_t)&tss;
+	const uint64_t *gdt = (const uint64_t *)gdt_base();
+	uint64_t lo = gdt[HOST_TR_SEL / 8], hi = gdt[HOST_TR_SEL / 8 + 1];
+
+	return ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) | (hi << 32);
 }

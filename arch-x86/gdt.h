@@ -13,11 +13,36 @@
 #define IST_NMI 2
 #define IST_MACHINE_CHECK 3
 
-/* Build the GDT and TSS and load them (GDTR, CS, data segments, TR).
- * Must run with interrupts off; called once per CPU. */
-void gdt_init(void);
+#define IST_STACK_SIZE 16384
+#define IST_STACKS 3
+#define HOST_GDT_ENTRIES 5
 
-/* Base of the host GDT and TSS, for the VMCS/VMCB host-state fields. */
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+/* One CPU's descriptor tables and interrupt stacks (in its struct pcpu,
+ * core/pcpu.h). */
+struct host_tables {
+	uint64_t gdt[HOST_GDT_ENTRIES] __attribute__((aligned(16)));
+	struct tss64 tss __attribute__((aligned(16)));
+	uint8_t ist_stacks[IST_STACKS][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+/* Build this CPU's GDT and TSS in t and load them (GDTR, CS, data
+ * segments, TR). Must run with interrupts off; called on every entry of
+ * the core on a CPU (the loader's TR may still name a busy TSS of ours
+ * from an earlier entry: the descriptor is rewritten as available). */
+void gdt_init(struct host_tables *t);
+
+/* Base of this CPU's live GDT (SGDT) and of its TSS (from the GDT's TR
+ * descriptor), for the VMCS/VMCB host-state fields and pcpu_from_gdt. */
 uint64_t gdt_base(void);
 uint64_t tss_base(void);
 

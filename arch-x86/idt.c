@@ -35,16 +35,20 @@ static unsigned ist_for(unsigned vector)
 	}
 }
 
+/* One IDT for every CPU (each CPU's TSS gives the IST stacks its gates
+ * name), built by the first entry. */
 void idt_init(void)
 {
+	static bool built;
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
 	unsigned v;
 
-	for (v = 0; v < 256; v++)
+	for (v = 0; v < 256 && !built; v++)
 		idt[v] = make_gate(exception_stub_table[v], ist_for(v));
+	built = true;
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }
 

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include "launch_context.h"
 
-struct launch_context launch_ctx;
+struct launch_context launch_ctx[DV_CORE_MAX_CPUS];
 
 _Static_assert(offsetof(struct launch_context, rsp) == 48, "LC_RSP");
 _Static_assert(offsetof(struct launch_context, rip) == 56, "LC_RIP");

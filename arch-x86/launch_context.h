@@ -9,6 +9,7 @@
 #define DRVISOR_ARCH_LAUNCH_CONTEXT_H
 
 #include <stdint.h>
+#include <drvisor/bootinfo.h>
 
 struct descriptor_table_ptr {
 	uint16_t limit;
@@ -31,7 +32,8 @@ struct launch_context {
 	uint32_t pad3;
 };
 
-/* Filled by core_entry before it calls core_main; one CPU for now. */
-extern struct launch_context launch_ctx;
+/* Filled by core_entry before it calls core_main, one per CPU (the dense
+ * cpu number of the entry, include/drvisor/bootinfo.h). */
+extern struct launch_context launch_ctx[];
 
 #endif

@@ -46,6 +46,13 @@ EFI_STATUS bootinfo_collect(struct boot_info *bi);
  * line naming the problem and returns NULL with nothing left allocated. */
 dv_core_entry_fn core_load(const struct loader_self *self, struct boot_info **bi);
 
+/* Enter the core on every enabled application processor in turn (EFI MP
+ * services, StartupThisAP, blocking: one at a time, while the boot CPU is
+ * not yet a guest), each with the next dense CPU number from 1. Prints one
+ * line per CPU that did not launch. Returns FALSE when one could not and
+ * cfg->on_unsupported says refuse. */
+BOOLEAN ap_launch_all(dv_core_entry_fn entry, struct boot_info *bi, const struct dv_config *cfg);
+
 /* Chain-load cfg->next with cfg->next_args as load options. Returns the
  * image's exit status, or the load error after printing it. */
 EFI_STATUS chainload(const struct loader_self *self, const struct dv_config *cfg);

@@ -53,7 +53,15 @@ static BOOLEAN run_core(const struct loader_self *self, const struct dv_config *
 	if (EFI_ERROR(bootinfo_collect(bi)))
 		return FALSE;
 	Print(L"drvisor: entering the core (%d CPUs, RSDP 0x%lx)\n", bi->cpu_count, bi->acpi_rsdp);
-	st = entry(bi);
+	st = entry(bi, 0, DV_CORE_SETUP);
+	if (st == DV_CORE_OK) {
+		/* The application processors first: the boot CPU's INIT-SIPI-SIPI
+		 * (MP services wakes them that way) must still reach them
+		 * directly, not through drvisor's ICR catch. */
+		if (!ap_launch_all(entry, bi, cfg))
+			return FALSE;
+		st = entry(bi, 0, DV_CORE_LAUNCH);
+	}
 	Print(L"drvisor: core returned %ld (%s)\n", st, core_status_name(st));
 	if (st == DV_CORE_OK)
 		return TRUE;

@@ -4,6 +4,7 @@
 #include "debugctl.h"
 #include "hv_config.h"
 #include "log.h"
+#include "pcpu.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
@@ -17,14 +18,9 @@
 #define HOST_WATCH_DR7 (DR7_RESET | DR7_L0 | (DR7_RW_WRITE << DR7_RW_SHIFT(0)) | \
 			(DR7_LEN_8 << DR7_LEN_SHIFT(0)))
 
+/* One variable watched by every CPU's host watchpoint; the hits are
+ * counted per CPU (struct debugreg_cpu). */
 static volatile uint64_t host_watch_var __attribute__((aligned(8)));
-static uint64_t host_watch_hits;
-/* The host's DR7 enables no breakpoint: kept where the host arms its own. */
-static bool host_dr7_idle;
-/* The guest's IA32_DEBUGCTL bits, and those of DEBUGCTL_CLEARED_BY_DB the
- * hardware really keeps (0 where writes are ignored, as on the emulators). */
-static uint64_t debugctl_mask = DEBUGCTL_LBR | DEBUGCTL_BTF;
-static uint64_t debugctl_held;
 
 static bool test_hooks_on(void)
 {
@@ -96,16 +92,17 @@ static uint64_t probe_debugctl_held(void)
 
 void debugreg_host_init(void)
 {
+	struct debugreg_cpu *d = &this_pcpu()->dbg;
 	struct debugctl_cpuid c = read_debugctl_cpuid();
 
 	uint64_t dr7 = test_hooks_on() ? HOST_WATCH_DR7 : DR7_RESET;
 
 	/* The host uses neither LBR nor BTF: its IA32_DEBUGCTL is 0, which is
 	 * also what a VMX exit leaves (SDM vol. 3C 28.5.1). */
-	debugctl_mask = debugctl_supported(&c);
-	debugctl_held = probe_debugctl_held();
+	d->debugctl_mask = debugctl_supported(&c);
+	d->debugctl_held = probe_debugctl_held();
 	log_info("debugctl: guest bits 0x%llx, hardware keeps LBR/BTF 0x%llx",
-		 (unsigned long long)debugctl_mask, (unsigned long long)debugctl_held);
+		 (unsigned long long)d->debugctl_mask, (unsigned long long)d->debugctl_held);
 	wrmsr(MSR_IA32_DEBUGCTL, 0);
 	write_dr7(0); /* breakpoints off before their addresses change */
 	write_dr0(test_hooks_on() ? (uint64_t)&host_watch_var : 0);
@@ -114,7 +111,7 @@ void debugreg_host_init(void)
 	write_dr3(0);
 	write_dr6(DR6_RESET);
 	write_dr7(dr7);
-	host_dr7_idle = !(dr7 & DR7_ENABLES);
+	d->host_dr7_idle = !(dr7 & DR7_ENABLES);
 	if (test_hooks_on())
 		log_info("test hooks: host watchpoint on 0x%llx, host dr7=0x%llx",
 			 (unsigned long long)(uint64_t)&host_watch_var,
@@ -128,7 +125,7 @@ bool debugreg_prepare_entry(struct vcpu *v, uint64_t guest_dr7)
 
 	v->dbg.switch_dr = active;
 	v->dbg.touched = 0;
-	v->dbg.idle = !active && host_dr7_idle && !(read_rflags() & RFLAGS_TF);
+	v->dbg.idle = !active && pcpu_of(v)->dbg.host_dr7_idle && !(read_rflags() & RFLAGS_TF);
 	return !active;
 }
 
@@ -156,7 +153,7 @@ uint64_t debugreg_read_debugctl(const struct vcpu *v)
 
 bool debugreg_write_debugctl(struct vcpu *v, uint64_t val)
 {
-	if (val & ~debugctl_mask)
+	if (val & ~pcpu_of(v)->dbg.debugctl_mask)
 		return false;
 	v->dbg.guest.debugctl = val;
 	return true;
@@ -164,12 +161,13 @@ bool debugreg_write_debugctl(struct vcpu *v, uint64_t val)
 
 uint64_t debugreg_debugctl_mask(void)
 {
-	return debugctl_mask;
+	return this_pcpu()->dbg.debugctl_mask;
 }
 
 void debugreg_debugctl_exit(struct vcpu *v, uint64_t reported)
 {
-	v->dbg.guest.debugctl = debugctl_after_exit(v->dbg.guest.debugctl, reported, debugctl_held);
+	v->dbg.guest.debugctl = debugctl_after_exit(v->dbg.guest.debugctl, reported,
+						    pcpu_of(v)->dbg.debugctl_held);
 }
 
 void debugreg_emulate_step_db(struct vcpu *v)
@@ -189,9 +187,11 @@ bool debugreg_host_db(void)
 {
 	uint64_t dr6 = read_dr6();
 
-	if (!test_hooks_on() || !(dr6 & DR6_B0))
+	struct pcpu *p = pcpu_from_gdt();
+
+	if (!test_hooks_on() || !(dr6 & DR6_B0) || !p)
 		return false;
-	host_watch_hits++;
+	p->dbg.host_watch_hits++;
 	write_dr6(DR6_RESET); /* the CPU never clears DR6 itself (SDM 18.2.3) */
 	return true;
 }
@@ -209,7 +209,7 @@ uint64_t debugreg_host_watch_hypercall(struct vcpu *v)
 			host_watch_var = i;
 	else if (v->gprs.rbx != DV_HOST_WATCH_QUERY)
 		return DV_HC_ERR_INVALID;
-	v->gprs.rbx = host_watch_hits;
+	v->gprs.rbx = pcpu_of(v)->dbg.host_watch_hits;
 	v->gprs.rcx = read_dr7();
 	v->gprs.rdx = (uint64_t)&host_watch_var;
 	return DV_HC_OK;

@@ -34,6 +34,16 @@ struct vcpu_debug {
 				      * the loop where it swaps the MSR by hand (DEBUGCTL_OUT) */
 };
 
+/* What the policy keeps per physical CPU (in its struct pcpu). */
+struct debugreg_cpu {
+	uint64_t host_watch_hits;    /* the host watchpoint's #DBs on this CPU */
+	bool host_dr7_idle;          /* the host's DR7 enables no breakpoint */
+	/* The guest's IA32_DEBUGCTL bits, and those of DEBUGCTL_CLEARED_BY_DB
+	 * the hardware really keeps (0 where writes are ignored, as on the
+	 * emulators). */
+	uint64_t debugctl_mask, debugctl_held;
+};
+
 struct vcpu;
 
 /* At late launch: the loader's live DR0-3 become the guest's. The launched

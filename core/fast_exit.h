@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include "machine_check.h"
+#include "pcpu.h"
 #include "vcpu.h"
 #include "arch-x86/cpu.h"
 
@@ -42,12 +43,16 @@ static inline void fast_exit_arm(struct vcpu *v, bool vendor_idle)
 }
 
 /* In the vendor's fast handler: the common conditions still hold, the
- * monitor is not due to be polled, and no machine check taken in the host
- * waits for the guest (vcpu_service reflects it). */
-static inline bool fast_exit_ready(const struct vcpu *v)
+ * monitor is not due to be polled, no machine check taken in the host waits
+ * for the guest (vcpu_service reflects it), and no other CPU waits for this
+ * one (pcpu_attention). Found from v, not from GS base: on SVM the fast
+ * path runs with the guest's. */
+static inline bool fast_exit_ready(struct vcpu *v)
 {
+	const struct pcpu *p = pcpu_of(v);
+
 	return v->fast_ok && !poll_clock_due(&v->poll, rdtsc(), v->exits_total) &&
-	       !machine_check_pending;
+	       !p->mc_pending && !pcpu_attention(p);
 }
 
 #endif

@@ -11,22 +11,29 @@
 #define DRVISOR_CORE_IRQ_FORWARD_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#define IRQ_FORWARD_WORDS 4
+
+/* One CPU's set (in its struct pcpu). nmi_pending is set by the host's NMI
+ * handler at any time while GIF is 1, and read directly by the fast exit
+ * paths. */
+struct irq_forward {
+	uint64_t pending[IRQ_FORWARD_WORDS];
+	volatile bool nmi_pending;
+};
 
 /* From the host IDT: interrupt vector (32-255) or NMI was taken. */
-void irq_forward_record(unsigned vector);
-void irq_forward_record_nmi(void);
+void irq_forward_record(struct irq_forward *f, unsigned vector);
+void irq_forward_record_nmi(struct irq_forward *f);
 
 /* The highest pending vector, removed from the set; -1 when none. */
-int irq_forward_next(void);
+int irq_forward_next(struct irq_forward *f);
 
 /* Whether any vector is still pending. */
-bool irq_forward_pending(void);
-
-/* An NMI is pending (set by the host's NMI handler at any time while GIF
- * is 1; read directly by the fast exit path, svm_fast_exit). */
-extern volatile bool irq_forward_nmi_pending;
+bool irq_forward_pending(const struct irq_forward *f);
 
 /* Whether an NMI is pending; clears it. */
-bool irq_forward_take_nmi(void);
+bool irq_forward_take_nmi(struct irq_forward *f);
 
 #endif

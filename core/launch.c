@@ -6,9 +6,12 @@
  */
 #include <drvisor/bootinfo.h>
 #include "launch.h"
+#include "apic_trap.h"
 #include "hv_config.h"
+#include "init_sipi.h"
 #include "log.h"
 #include "monitor_target.h"
+#include "pcpu.h"
 #include "vcpu.h"
 #include "vcpu_stats.h"
 #include "arch-x86/cpu.h"
@@ -20,8 +23,6 @@
 #define SYSENTER_ESP_MSR 0x175
 #define SYSENTER_EIP_MSR 0x176
 #define TSS64_MIN_LIMIT 0x67
-
-struct vcpu boot_vcpu;
 
 /* OVMF never loads TR, yet both VM entry (SDM vol. 3C 27.3.1.2) and a later
  * task-state lookup need a present busy 64-bit TSS. The guest cannot observe
@@ -104,38 +105,61 @@ static void seed_gprs(struct vcpu *v, const struct guest_state *gs)
 	v->gprs.r15 = gs->r15;
 }
 
+/* The machine's one APIC page trap, set by the first CPU that launches
+ * (the loader launches them one at a time). */
+static bool apic_trapped(void)
+{
+	static bool done;
+
+	if (!done)
+		done = apic_trap_init();
+	return done;
+}
+
 uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 {
-	static struct guest_state gs;
-	struct vcpu *v = &boot_vcpu;
+	struct pcpu *p = this_pcpu();
+	struct guest_state gs = { 0 };
+	struct vcpu *v = &p->vcpu;
 	const char *why = "";
 
-	if (!ops->supported(&why)) {
-		log_error("cannot virtualize this CPU with %s: %s", ops->name, why);
+	if (!ops->supported(v, &why)) {
+		log_error("cannot virtualize cpu %u with %s: %s", p->id, ops->name, why);
+		p->refused = why;
 		return DV_CORE_UNSUPPORTED;
 	}
-	fill_segments(&launch_ctx, &gs);
-	fill_registers(&launch_ctx, &gs);
+	fill_segments(&launch_ctx[p->id], &gs);
+	fill_registers(&launch_ctx[p->id], &gs);
 	v->ops = ops;
 	v->state = VCPU_RUNNING;
 	seed_gprs(v, &gs);
 	debugreg_capture_guest(v);
-	if (!ops->enable(v))
+	if (!ops->enable(v)) {
+		p->refused = "enabling the virtualization extensions failed";
 		return DV_CORE_UNSUPPORTED;
-	if (ops->vcpu_init(v, &gs)) {
-		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s",
+	}
+	/* The APIC trap goes into the nested map the first vcpu_init built,
+	 * before any guest code runs (the first CPU to launch sets it). */
+	if (ops->vcpu_init(v, &gs) && apic_trapped()) {
+		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s%s",
 			 ops->name, (unsigned long long)gs.rip,
-			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");
+			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager",
+			 p->id ? " (application processor)" : "");
 		debugreg_host_init();
-		monitor_target_init(console);
+		if (p->id == 0)
+			vcpu_monitor_start(console);
+		init_sipi_setup();
+		p->launched = true;
 		ops->run(v);
 		/* Once the guest has run, the loader's context is gone: there is
-		 * nothing to return to. */
+		 * nothing to return to. The CPU stays drvisor's, parked. */
 		if (vcpu_has_run(v))
 			vcpu_park(v);
+		p->launched = false;
 	}
 	debugreg_give_back(v);
 	ops->disable(v);
-	log_error("launch failed; %s is off again", ops->name);
+	log_error("launch failed on cpu %u; %s is off again", p->id, ops->name);
+	p->refused = "the launch failed";
 	return DV_CORE_FAILED;
 }

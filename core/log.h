@@ -6,6 +6,16 @@
 #include <drvisor/config.h>
 #include "drivers/uart16550.h"
 
+#define LOG_LINE_MAX 256
+
+/* The line a CPU is putting together (in its struct pcpu): output goes to
+ * the UART a whole line at a time, under log_lock, so that the lines of two
+ * CPUs never mix. */
+struct log_line {
+	uint32_t len;
+	char buf[LOG_LINE_MAX];
+};
+
 /* Send all further output to u, printing messages up to level. */
 void log_init(const struct uart *u, uint32_t level);
 
@@ -21,8 +31,13 @@ void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * line, with no level filter (exception and guest-state reports). */
 void log_regs(const char *const names[], const uint64_t values[], unsigned n);
 
-/* Wait until everything written has left the UART. */
+/* Send this CPU's unfinished line, then wait until everything written has
+ * left the UART. */
 void log_flush(void);
+
+/* Write len bytes to the log's UART as one piece, under log_lock (the
+ * monitor's output, which shares the port). */
+void log_write_locked(const char *text, uint32_t len);
 
 #define log_error(...) log_msg(DV_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(DV_LOG_WARN, __VA_ARGS__)

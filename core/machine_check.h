@@ -47,13 +47,12 @@ enum mc_host_action machine_check_host_action(uint64_t mcg_status);
  * shutdown state). */
 enum mc_guest_action machine_check_guest_action(uint64_t guest_cr4);
 
-/* A machine check for the guest is pending (set from the host's #MC
- * handler at any time, hence volatile; read by the fast exit path). */
-extern volatile bool machine_check_pending;
-
-void machine_check_record(void);
+/* A machine check for the guest is pending on one CPU: *pending, its
+ * struct pcpu's mc_pending (set from the host's #MC handler at any time,
+ * hence volatile; read by the fast exit path). */
+void machine_check_record(volatile bool *pending);
 
 /* Whether one is pending; clears it. */
-bool machine_check_take(void);
+bool machine_check_take(volatile bool *pending);
 
 #endif

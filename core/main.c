@@ -1,9 +1,11 @@
 /*
- * core_main: the vendor-neutral start of the hypervisor on the boot CPU,
- * called by core_entry (arch-x86/entry.asm) on the core's own stack with
- * interrupts off. It takes over the serial port and the host CPU state,
- * reports what the machine offers, and returns a dv_core_status to the
- * loader.
+ * core_main: the vendor-neutral start of the hypervisor, called by
+ * core_entry (arch-x86/entry.asm) on CPU cpu's own core stack with
+ * interrupts off, once per dv_core_op (include/drvisor/bootinfo.h): on the
+ * boot CPU DV_CORE_SETUP takes over the serial port and builds what the
+ * machine shares; DV_CORE_LAUNCH, on each application processor and then
+ * the boot CPU, takes over that CPU's host state and launches its guest.
+ * Each returns a dv_core_status to the loader (as a guest once launched).
  */
 #include <stddef.h>
 #include <drvisor/bootinfo.h>
@@ -11,18 +13,27 @@
 #include "launch.h"
 #include "log.h"
 #include "memory.h"
+#include "pcpu.h"
 #include "selftest.h"
+#include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/gdt.h"
+#include "arch-x86/launch_context.h"
 #include "arch-x86/paging.h"
 #include "drivers/uart16550.h"
 
-uint64_t core_main(struct boot_info *bi);
+uint64_t core_main(struct boot_info *bi, uint32_t cpu, uint32_t op);
 
 struct dv_config hv_config;
 
 static struct uart monitor_uart;
+/* The boot CPU's TR as the loader had it at setup: the setup entry leaves
+ * TR on the core's TSS (entry.asm cannot load a null selector back), so
+ * the launch entry captures ours and the guest gets this one instead. */
+static uint16_t loader_tr;
+/* The vendor half the boot CPU chose at setup; every CPU takes the same. */
+static const struct vendor_ops *machine_ops;
 
 static bool bootinfo_usable(const struct boot_info *bi)
 {
@@ -30,25 +41,11 @@ static bool bootinfo_usable(const struct boot_info *bi)
 	       bi->version_major == DV_BOOTINFO_VERSION_MAJOR && bi->size >= sizeof(*bi);
 }
 
-/* Our own GDT/TSS, IDT and page tables: nothing of the firmware's, which the
- * OS may overwrite later, stays in use by the host. */
-static bool host_cpu_setup(const struct boot_info *bi)
-{
-	gdt_init();
-	idt_init();
-	if (!paging_init(bi->mem_max_addr)) {
-		log_error("out of memory building the host page tables");
-		return false;
-	}
-	return true;
-}
-
 static void banner(const struct boot_info *bi)
 {
 	log_info("drvisor %s (%s), core at 0x%llx", DRVISOR_VERSION, DRVISOR_COMMIT,
 		 (unsigned long long)bi->core_base);
 	cpu_features_print(&boot_cpu_features);
-	log_info("cpus: %u (drvisor uses the boot CPU only for now)", bi->cpu_count);
 	log_info("memory: reserved 0x%llx-0x%llx (%llu KiB), %llu pages free, map top 0x%llx",
 		 (unsigned long long)bi->hv_base, (unsigned long long)(bi->hv_base + bi->hv_size),
 		 (unsigned long long)(bi->hv_size >> 10), (unsigned long long)pages_free(),
@@ -68,29 +65,15 @@ static const struct vendor_ops *pick_vendor(const struct cpu_features *f)
 	return NULL;
 }
 
-static uint64_t launch_on_this_cpu(const struct boot_info *bi)
+/* The boot CPU: the port, the log, memory, the host page tables (shared),
+ * the CPU features every CPU must match, the self-tests, and whether the
+ * boot CPU can be virtualized at all. Nothing is launched. */
+static uint64_t core_setup(struct boot_info *bi)
 {
-	const struct vendor_ops *ops = pick_vendor(&boot_cpu_features);
-	uint64_t st;
+	struct pcpu *p = this_pcpu();
+	const char *why = "";
 
-	if (!ops) {
-		log_error("cannot virtualize: the CPU has neither VMX nor SVM");
-		st = DV_CORE_UNSUPPORTED;
-	} else {
-		if (bi->cpu_count > 1)
-			log_warn("%u CPUs: only the boot CPU runs under drvisor; the others stay "
-				 "as the firmware left them", bi->cpu_count);
-		st = late_launch(ops, &monitor_uart);
-	}
-	log_info("returning to the loader unvirtualized (status %llu)", (unsigned long long)st);
-	log_flush();
-	return st;
-}
-
-uint64_t core_main(struct boot_info *bi)
-{
-	if (!bootinfo_usable(bi))
-		return DV_CORE_BAD_BOOTINFO;
+	loader_tr = launch_ctx[0].tr;
 	hv_config = bi->config;
 	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
 	log_init(&monitor_uart, bi->config.log_level);
@@ -98,10 +81,118 @@ uint64_t core_main(struct boot_info *bi)
 	 * our output on a line of its own. */
 	log_raw("\n");
 	memory_init(bi->hv_base, bi->hv_size, bi->core_base, bi->heap_base, bi->heap_size);
-	if (!host_cpu_setup(bi))
+	if (!paging_init(bi->mem_max_addr)) {
+		log_error("out of memory building the host page tables");
 		return DV_CORE_FAILED;
+	}
 	cpu_features_detect(&boot_cpu_features);
+	p->features = boot_cpu_features;
+	pcpu_set_count(bi->cpu_count);
 	banner(bi);
 	selftest_run(bi->config.selftest);
-	return launch_on_this_cpu(bi);
+	machine_ops = pick_vendor(&boot_cpu_features);
+	if (!machine_ops) {
+		log_error("cannot virtualize: the CPU has neither VMX nor SVM");
+	} else if (!machine_ops->supported(&p->vcpu, &why)) {
+		log_error("cannot virtualize this CPU with %s: %s", machine_ops->name, why);
+		machine_ops = NULL;
+	}
+	if (machine_ops)
+		return DV_CORE_OK;
+	log_info("returning to the loader unvirtualized (status %llu)",
+		 (unsigned long long)DV_CORE_UNSUPPORTED);
+	log_flush();
+	return DV_CORE_UNSUPPORTED;
+}
+
+/* Why an application processor cannot join the boot CPU under drvisor, or
+ * NULL: every CPU runs the same vendor half with the same features (the
+ * VMCS/VMCB choices and the shared nested page tables assume it). */
+static const char *ap_mismatch(const struct cpu_features *f)
+{
+	const struct cpu_features *b = &boot_cpu_features;
+
+	if (f->vmx_locked_off)
+		return "VMX is locked off on this CPU (IA32_FEATURE_CONTROL)";
+	if (f->svm_disabled)
+		return "SVM is disabled on this CPU (VM_CR.SVMDIS)";
+	if (f->vmx != b->vmx || f->svm != b->svm || f->intel != b->intel || f->amd != b->amd)
+		return "its vendor or virtualization extension differs from the boot CPU's";
+	if (f->ept != b->ept || f->npt != b->npt || f->unrestricted_guest != b->unrestricted_guest ||
+	    f->preemption_timer != b->preemption_timer || f->monitor_trap_flag != b->monitor_trap_flag ||
+	    f->load_debug_controls != b->load_debug_controls ||
+	    f->save_debug_controls != b->save_debug_controls || f->lbr_virt != b->lbr_virt ||
+	    f->nrip_save != b->nrip_save || f->vmx_true_ctls != b->vmx_true_ctls)
+		return "its virtualization features differ from the boot CPU's";
+	if (f->family != b->family || f->model != b->model)
+		return "its family or model differs from the boot CPU's";
+	return NULL;
+}
+
+/* The banner's CPU lines, printed by the boot CPU just before its own
+ * launch, when every application processor has had its turn. */
+static void cpu_summary(void)
+{
+	unsigned n = vcpu_count(), i, under = 1, left = 0;
+
+	for (i = 1; i < n; i++) {
+		if (pcpu_at(i)->launched)
+			under++;
+		else
+			left++;
+	}
+	if (left)
+		log_warn("cpus: %u under drvisor, %u NOT: this machine is only partly virtualized "
+			 "(the CPUs below marked \"not under drvisor\" run the guest natively)",
+			 under, left);
+	log_info("cpus: %u under drvisor (%u announced by the firmware)", under, n);
+	for (i = 0; i < n; i++) {
+		struct pcpu *p = pcpu_at(i);
+
+		if (i == 0 || p->launched)
+			log_info("cpu %u: apic id %u, %s", i, p->apic_id, machine_ops->name);
+		else
+			log_warn("cpu %u: apic id %u, not under drvisor: %s", i, p->apic_id,
+				 p->refused ? p->refused : "the loader did not start it");
+	}
+}
+
+static uint64_t core_launch(uint32_t cpu)
+{
+	struct pcpu *p = this_pcpu();
+	uint64_t st;
+
+	if (!machine_ops)
+		return DV_CORE_UNSUPPORTED;   /* setup refused (and said why) */
+	write_cr3(paging_cr3());
+	if (cpu != 0) {
+		cpu_features_detect(&p->features);
+		p->refused = ap_mismatch(&p->features);
+		if (p->refused) {
+			log_error("cpu %u (apic id %u) cannot be virtualized: %s", cpu, p->apic_id,
+				  p->refused);
+			return DV_CORE_UNSUPPORTED;
+		}
+	} else {
+		launch_ctx[0].tr = loader_tr;
+		cpu_summary();
+	}
+	st = late_launch(machine_ops, &monitor_uart);
+	log_info("cpu %u returning to the loader unvirtualized (status %llu)", cpu,
+		 (unsigned long long)st);
+	log_flush();
+	return st;
+}
+
+uint64_t core_main(struct boot_info *bi, uint32_t cpu, uint32_t op)
+{
+	if (!bootinfo_usable(bi) || !pcpu_enter(cpu))
+		return DV_CORE_BAD_BOOTINFO;
+	/* From here on this CPU runs on its own GDT, TSS and IDT. */
+	idt_init();
+	if (op == DV_CORE_SETUP && cpu == 0)
+		return core_setup(bi);
+	if (op == DV_CORE_LAUNCH)
+		return core_launch(cpu);
+	return DV_CORE_BAD_BOOTINFO;
 }

@@ -1,6 +1,11 @@
 /* Bump allocator over the reservation's free pages. */
 #include "memory.h"
+#include "spinlock.h"
 #include "string.h"
+
+/* Pages are taken at launch (one CPU at a time) and, rarely, while guests
+ * run (a nested-paging table mapped on demand, on any CPU). */
+static struct spinlock heap_lock = SPINLOCK_INIT;
 
 struct hv_memory hv_mem;
 
@@ -16,11 +21,16 @@ void memory_init(uint64_t base, uint64_t size, uint64_t core_base, uint64_t heap
 
 uint64_t pages_alloc(uint64_t n)
 {
-	uint64_t p = hv_mem.heap_next;
+	uint64_t p;
 
-	if (n > (hv_mem.heap_end - p) / PAGE_SIZE)
+	spin_lock(&heap_lock, SPINLOCK_NO_OWNER - 1);
+	p = hv_mem.heap_next;
+	if (n > (hv_mem.heap_end - p) / PAGE_SIZE) {
+		spin_unlock(&heap_lock);
 		return 0;
+	}
 	hv_mem.heap_next += n * PAGE_SIZE;
+	spin_unlock(&heap_lock);
 	memset((void *)p, 0, n * PAGE_SIZE);
 	return p;
 }

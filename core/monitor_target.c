@@ -11,7 +11,9 @@
 #include "format.h"
 #include "hv_config.h"
 #include "io_policy.h"
+#include "log.h"
 #include "monitor.h"
+#include "pcpu.h"
 #include "run_control.h"
 #include "vcpu.h"
 #include "vcpu_stats.h"
@@ -26,15 +28,14 @@ static const struct uart *mon_uart;
 static bool guest_has_keyboard = true;
 static char info_text[INFO_LINES][INFO_LINE_MAX];
 
-/* Only the boot CPU runs under drvisor for now. */
 static struct vcpu *vcpu_of(unsigned n)
 {
-	return n == 0 && boot_vcpu.ops ? &boot_vcpu : 0;
+	return vcpu_at(n);
 }
 
 static unsigned t_vcpu_count(void)
 {
-	return 1;
+	return vcpu_count();
 }
 
 static bool t_get_dbg(unsigned n, enum monitor_dbg_reg r, uint64_t *val)
@@ -176,7 +177,7 @@ static const char *t_info_line(unsigned i)
 {
 	if (i == INFO_LINES - 1)
 		dv_snprintf(info_text[i], INFO_LINE_MAX, "vendor: %s",
-			    boot_vcpu.ops ? boot_vcpu.ops->name : "none");
+			    vcpu_at(0) ? vcpu_at(0)->ops->name : "none");
 	return i < INFO_LINES ? info_text[i] : "";
 }
 
@@ -197,9 +198,10 @@ static const struct monitor_target target = {
 	.info_line = t_info_line,
 };
 
+/* The log shares the port: whole pieces under log_lock. */
 static void write_uart(const char *text, size_t len)
 {
-	uart_write(mon_uart, text, (uint32_t)len);
+	log_write_locked(text, (uint32_t)len);
 }
 
 static void fill_info(void)

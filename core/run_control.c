@@ -8,6 +8,13 @@
 #include "arch-x86/cpu.h"
 #include "monitor.h"
 #include "monitor_target.h"
+#include "init_sipi.h"
+#include "pcpu.h"
+#include "spinlock.h"
+
+/* The monitor's UART and interpreter: whichever CPU is in the host when a
+ * poll is due takes it, if free (docs/architecture.md, "Every CPU"). */
+static struct spinlock monitor_lock = SPINLOCK_INIT;
 
 const char *run_pause(struct vcpu *v)
 {
@@ -60,20 +67,50 @@ static void arm_step(struct vcpu *v, bool on)
 	v->step_armed = on;
 }
 
+static void poll_monitor(const struct pcpu *p)
+{
+	if (!spin_trylock(&monitor_lock, p->id))
+		return;
+	monitor_poll();
+	spin_unlock(&monitor_lock);
+}
+
+void vcpu_monitor_start(const struct uart *u)
+{
+	spin_lock(&monitor_lock, this_pcpu()->id);
+	monitor_target_init(u);
+	spin_unlock(&monitor_lock);
+}
+
+void vcpu_host_poll(struct vcpu *v)
+{
+	struct pcpu *p = pcpu_of(v);
+
+	pcpu_serve_calls(p);
+	poll_monitor(p);
+}
+
 void vcpu_service(struct vcpu *v)
 {
+	struct pcpu *p = pcpu_of(v);
+
 	vcpu_reflect_machine_check(v);
 	if (v->state != VCPU_RUNNING)
 		return;
+	pcpu_serve_calls(p);
+	if (p->init_pending)
+		init_sipi_take(v);
+	if (v->state != VCPU_RUNNING)
+		return;
 	if (poll_clock_due(&v->poll, rdtsc(), v->exits_total)) {
-		monitor_poll();
+		poll_monitor(p);
 		poll_clock_mark(&v->poll, rdtsc(), v->exits_total);
 	}
 	/* While paused, the guest's state shows nothing of a step's TF. */
 	if (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
 		arm_step(v, false);
 	while (v->run == VCPU_RUN_PAUSED && v->state == VCPU_RUNNING)
-		monitor_poll();
+		vcpu_host_poll(v);
 	if (v->state == VCPU_RUNNING)
 		arm_step(v, v->run == VCPU_RUN_STEP);
 }

@@ -7,6 +7,8 @@
 #include "machine_check.h"
 #include "memory.h"
 #include "monitor_target.h"
+#include "init_sipi.h"
+#include "pcpu.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpuid_bits.h"
 #include "arch-x86/cpuid_mask.h"
@@ -228,6 +230,7 @@ void vcpu_guest_shutdown(struct vcpu *v, const char *why)
 	vcpu_print_stats(v);
 	v->state = VCPU_STOPPED;
 	if (!reset) {
+		v->shut_down = true;
 		log_raw("drvisor: the vCPU is stopped, drvisor keeps running\n");
 		return;
 	}
@@ -239,7 +242,7 @@ void vcpu_guest_shutdown(struct vcpu *v, const char *why)
 
 void vcpu_reflect_machine_check(struct vcpu *v)
 {
-	if (!machine_check_take())
+	if (!machine_check_take(&pcpu_of(v)->mc_pending))
 		return;
 	if (machine_check_guest_action(v->ops->read_reg(v, VCPU_REG_CR4)) == MC_GUEST_INJECT) {
 		log_warn("vcpu%u: machine check, reflected to the guest as #MC", v->id);
@@ -247,6 +250,15 @@ void vcpu_reflect_machine_check(struct vcpu *v)
 	} else {
 		vcpu_guest_shutdown(v, "machine check with CR4.MCE clear");
 	}
+}
+
+bool vcpu_reset_to_init(struct vcpu *v)
+{
+	if (!v->ops->init_state || !v->ops->init_state(v))
+		return false;
+	v->gprs = (struct guest_gprs){ .rdx = cpuid(CPUID_FEATURES, 0).eax };
+	debugreg_reset(v);
+	return true;
 }
 
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code)
@@ -258,10 +270,26 @@ void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t co
 	v->state = VCPU_STOPPED;
 }
 
+/* A shut-down CPU leaves the shutdown state on INIT (SDM vol. 3A 6.15,
+ * "Interrupt 8"): the vCPU takes the INIT state, waits for its SIPI and
+ * runs again. */
+static void restart_after_shutdown(struct vcpu *v)
+{
+	v->shut_down = false;
+	v->state = VCPU_RUNNING;
+	init_sipi_take(v);
+	if (v->state == VCPU_RUNNING)
+		v->ops->rerun(v);
+	log_info("vcpu%u parked again", v->id);
+}
+
 void vcpu_park(struct vcpu *v)
 {
 	log_info("vcpu%u parked; the monitor stays available", v->id);
 	log_flush();
-	for (;;)
-		monitor_poll();
+	for (;;) {
+		vcpu_host_poll(v);
+		if (v->shut_down && pcpu_of(v)->init_pending)
+			restart_after_shutdown(v);
+	}
 }

@@ -48,8 +48,9 @@ struct vcpu;
 struct vendor_ops {
 	const char *name;               /* "svm" or "vmx" */
 	uint32_t cpuid_vendor;          /* DV_CPUID_VENDOR_* */
-	/* Whether this CPU can host drvisor; if not, *why says why. */
-	bool (*supported)(const char **why);
+	/* Whether this CPU can host v; if not, *why says why. Runs on v's
+	 * own CPU, before enable. */
+	bool (*supported)(struct vcpu *v, const char **why);
 	/* Turn virtualization on on this CPU (EFER.SVME / VMXON). */
 	bool (*enable)(struct vcpu *v);
 	/* Undo enable after a failed launch, before returning to the loader. */
@@ -75,6 +76,20 @@ struct vendor_ops {
 	 * delivered #DB (VMX: the pending debug exceptions field). NULL, or
 	 * false returned, where it cannot: core/ emulates them then. */
 	bool (*pend_step_trap)(struct vcpu *v);
+	/* The state INIT leaves (SDM vol. 3A 9.1.1 table 9-1 / 10-1 in older
+	 * editions; APM vol. 2 14.1.3): real mode, CS:IP F000:FFF0 with CS
+	 * base FFFF0000, CR0 = 0x60000010, CR3 = CR4 = EFER = 0, segments with
+	 * base 0 and limit FFFF, GDTR/IDTR base 0 limit FFFF, RFLAGS = 2, no
+	 * event pending. General and debug registers are core/'s
+	 * (vcpu_reset_to_init). Runs on v's CPU, outside guest mode. False
+	 * where the CPU cannot run the guest in real mode (VMX without
+	 * "unrestricted guest"). */
+	bool (*init_state)(struct vcpu *v);
+	/* A startup IPI: CS = vector << 8 (base vector << 12), IP = 0. */
+	void (*sipi_start)(struct vcpu *v, uint8_t vector);
+	/* Run v's guest again after its run loop ended (a shut-down vCPU
+	 * brought back by INIT and SIPI): like run, returns when it stops. */
+	void (*rerun)(struct vcpu *v);
 };
 
 /* Offsets the entry loops use (GPR_*, VCPU_DBG in the .asm files). */
@@ -90,6 +105,7 @@ struct vcpu {
 	uint64_t exits[DV_EXIT_REASON_COUNT];
 	uint64_t exits_total;
 	bool has_run;                   /* made an exit: the loader's context is gone (vcpu_stats.h) */
+	bool shut_down;                 /* stopped by its guest's shutdown: INIT brings it back */
 	uint32_t run;                   /* enum vcpu_run */
 	uint64_t steps_left, steps_done;
 	bool step_tf_ours;              /* RFLAGS.TF is set by the monitor's step, not the guest */
@@ -101,9 +117,6 @@ struct vcpu {
 /* The two vendor halves (arch-x86/svm/svm.c, arch-x86/vmx/vmx.c). */
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
-
-/* The one vCPU for now (the boot CPU). */
-extern struct vcpu boot_vcpu;
 
 /* Count one exit of reason r. Inline: the fast exit path counts too. */
 static inline void vcpu_count_exit(struct vcpu *v, enum dv_exit_reason r)
@@ -149,14 +162,21 @@ void vcpu_reflect_machine_check(struct vcpu *v);
 /* An exit the vendor code does not handle: report it and stop the vCPU. */
 void vcpu_unexpected_exit(struct vcpu *v, const char *vendor_reason, uint64_t code);
 
+/* v takes the INIT state: the vendor's (init_state), general registers 0
+ * but EDX = the processor signature (CPUID.1:EAX), the power-on debug
+ * registers (DR0-3 = 0, DR6 = 0xFFFF0FF0, DR7 = 0x400, IA32_DEBUGCTL = 0).
+ * False (nothing changed) where the vendor cannot. */
+bool vcpu_reset_to_init(struct vcpu *v);
+
 /* Print the exit statistics of v. */
 void vcpu_print_stats(const struct vcpu *v);
 
 /* Print the general registers and the vendor's guest state. */
 void vcpu_dump(struct vcpu *v);
 
-/* Where a stopped vCPU's physical CPU waits for ever; keeps the hypervisor
- * (and later its monitor) alive. Never returns. */
+/* Where a stopped vCPU's physical CPU waits for ever, serving requests of
+ * other CPUs and the monitor (when no other CPU has it); keeps the
+ * hypervisor alive. Never returns. */
 void vcpu_park(struct vcpu *v) __attribute__((noreturn));
 
 /* After every exit of the common path, before the next entry: serve the
@@ -164,6 +184,16 @@ void vcpu_park(struct vcpu *v) __attribute__((noreturn));
  * step it asked for) and arm single-stepping when stepping. Returns only
  * when the vCPU may enter the guest again or has stopped. */
 void vcpu_service(struct vcpu *v);
+
+/* Outside guest mode, on v's own CPU: carry out what other CPUs asked of
+ * it (pcpu_call) and, when it is due and no other CPU holds it, serve the
+ * monitor (monitor_lock, a try-lock: a CPU that finds it held goes on). */
+void vcpu_host_poll(struct vcpu *v);
+
+/* Start the monitor on u (once, on the boot CPU, under monitor_lock: the
+ * application processors already poll). */
+struct uart;
+void vcpu_monitor_start(const struct uart *u);
 
 /* The vendor saw the end of one monitor-owned step. */
 void vcpu_step_event(struct vcpu *v);

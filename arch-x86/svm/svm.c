@@ -27,15 +27,19 @@
 #include "core/log.h"
 #include "core/msr_policy.h"
 #include "core/memory.h"
+#include "core/pcpu.h"
 #include "core/string.h"
 
 #define GUEST_ASID 1                 /* ASID 0 is the host's (APM vol. 2 15.16) */
 
-static struct svm_vcpu boot_svm;
+/* One per CPU, by vCPU id; the nested page tables are the machine's, built
+ * by the first CPU that launches (the loader launches one at a time). */
+static struct svm_vcpu svm_vcpus[DV_MAX_CPUS];
+static uint64_t machine_ncr3;
 
-static bool svm_supported(const char **why)
+static bool svm_supported(struct vcpu *v, const char **why)
 {
-	const struct cpu_features *f = &boot_cpu_features;
+	const struct cpu_features *f = &pcpu_of(v)->features;
 
 	if (!f->svm)
 		*why = "the CPU has no SVM (CPUID 0x80000001 ECX[2])";
@@ -84,9 +88,16 @@ static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
 	msrpm[base + idx / 4] |= (uint8_t)(3u << ((idx % 4) * 2));
 }
 
+/* Intercept only WRMSR of msr, in 0-0x1fff (the write bit of its pair). */
+static void msrpm_intercept_write(uint8_t *msrpm, uint32_t msr)
+{
+	msrpm[msr / 4] |= (uint8_t)(2u << ((msr % 4) * 2));
+}
+
 /* The MSRs svm_exit.c answers: EFER (SVME hidden, bits checked), the SVM
  * MSRs and those core/msr_policy.h hides (#GP), IA32_DEBUGCTL
- * (virtualized, core/debugreg.c). */
+ * (virtualized, core/debugreg.c), the writes of IA32_APIC_BASE and the
+ * x2APIC ICR (core/apic_trap.h). */
 static void setup_msrpm(uint8_t *msrpm)
 {
 	uint32_t msr;
@@ -96,6 +107,9 @@ static void setup_msrpm(uint8_t *msrpm)
 	msrpm_intercept(msrpm, MSR_AMD_VM_CR);
 	msrpm_intercept(msrpm, MSR_AMD_VM_HSAVE_PA);
 	msrpm_intercept(msrpm, MSR_IA32_DEBUGCTL);
+	/* The local APIC's (core/apic_trap.h): writes only, reads pass. */
+	msrpm_intercept_write(msrpm, MSR_X2APIC_ICR);
+	msrpm_intercept_write(msrpm, MSR_IA32_APIC_BASE);
 	for (i = 0; i < msr_hidden_range_count; i++)
 		for (msr = msr_hidden_ranges[i].first; msr <= msr_hidden_ranges[i].last; msr++)
 			msrpm_intercept(msrpm, msr);
@@ -122,6 +136,7 @@ static const struct nested_pt_format npt_format = {
 	/* Nested walks are user accesses: every level needs U (APM 15.25.5). */
 	.table_bits = PTE_PRESENT | PTE_WRITE | PTE_USER,
 	.leaf_bits = npt_leaf_bits,
+	.write_bit = PTE_WRITE,
 };
 
 static bool alloc_structures(struct svm_vcpu *s)
@@ -137,7 +152,11 @@ static bool alloc_structures(struct svm_vcpu *s)
 	s->msrpm = (uint8_t *)pages_alloc(SVM_MSRPM_PAGES);
 	if (!s->vmcb || !s->host_save_pa || !s->iopm || !s->msrpm)
 		return false;
-	s->vmcb->control.n_cr3 =
+	if (machine_ncr3) {
+		s->vmcb->control.n_cr3 = machine_ncr3;
+		return true;
+	}
+	machine_ncr3 = s->vmcb->control.n_cr3 =
 		nested_identity_map(top, nested_map_limit(), hv_mem.base, hv_mem.size, &fmt);
 	if (!s->vmcb->control.n_cr3)
 		return false;
@@ -174,6 +193,13 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INTR;
 	if (s->forward_irqs)
 		c->vintr = SVM_VINTR_MASKING;
+	/* With more than one CPU, drvisor's kick (an NMI, core/pcpu.h) must
+	 * not reach the guest: NMIs exit, stay pending, and are taken by the
+	 * host at its STGI, which keeps the kick and hands any other on
+	 * (svm_forward_irq) as for an NMI that arrives in the host. One CPU
+	 * alone is never kicked: NMIs go straight to the guest, as before. */
+	if (vcpu_count() > 1)
+		c->intercept_misc1 |= SVM_INTERCEPT_NMI;
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1); the rest of
 	 * the SVM instructions too: the guest gets #UD, there is no nesting. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -237,7 +263,7 @@ static void setup_save(struct vmcb_save *v, const struct guest_state *gs)
 
 static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 {
-	struct svm_vcpu *s = &boot_svm;
+	struct svm_vcpu *s = &svm_vcpus[v->id];
 	struct efer_cpuid efer = efer_cpuid_read();
 
 	if (!alloc_structures(s)) {
@@ -271,26 +297,27 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
  * reach the host, GIF being 1 there) goes first, also where interrupts are
  * not intercepted (intr false). While the monitor steps the guest, they
  * wait. Returns whether the host still holds one for the guest. */
-static bool svm_forward_irq(struct vmcb *vm, bool intr)
+static bool svm_forward_irq(struct vcpu *v, struct vmcb *vm, bool intr)
 {
+	struct irq_forward *f = &pcpu_of(v)->irq;
 	struct vmcb_control *c = &vm->control;
 	bool can_take = (vm->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1), waiting;
 	int vec;
 
-	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi())
+	if (!(c->event_inject & SVM_EVENT_VALID) && irq_forward_take_nmi(f))
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
 	if (!intr)
-		return irq_forward_nmi_pending;
+		return f->nmi_pending;
 	c->vintr = SVM_VINTR_MASKING;
 	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
-	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next()) >= 0)
+	if (can_take && !(c->event_inject & SVM_EVENT_VALID) && (vec = irq_forward_next(f)) >= 0)
 		c->event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | (uint64_t)vec;
-	waiting = irq_forward_pending();
+	waiting = irq_forward_pending(f);
 	if (waiting) {
 		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
 	}
-	return waiting || irq_forward_nmi_pending;
+	return waiting || f->nmi_pending;
 }
 
 /* An INTR exit in pass mode: the interrupt is still pending at the APIC
@@ -351,7 +378,13 @@ void svm_prepare_entry(struct vcpu *v)
 	/* Without LBR virtualization the guest's value goes in by hand, and
 	 * only a nonzero one needs to (the host's is 0). */
 	v->dbg.swap_debugctl = !s->lbr_virt && v->dbg.guest.debugctl;
-	waiting = v->step_armed || svm_forward_irq(vm, s->forward_irqs);
+	/* Nested entries made stricter since this CPU last flushed
+	 * (nested_protect_page): its cached translations go. */
+	if (s->nested_gen != nested_generation) {
+		s->nested_gen = nested_generation;
+		vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	}
+	waiting = v->step_armed || svm_forward_irq(v, vm, s->forward_irqs);
 	fast_exit_arm(v, !waiting);
 }
 
@@ -532,6 +565,73 @@ void svm_step_dr6_write(struct vcpu *v)
 	}
 }
 
+#define INIT_CR0 0x60000010ull          /* CD, NW, ET (APM vol. 2 14.1.3) */
+#define INIT_RFLAGS 0x2ull
+#define INIT_CS_SEL 0xf000u
+#define INIT_CS_BASE 0xffff0000ull
+#define INIT_RIP 0xfff0ull
+#define REAL_LIMIT 0xffffu
+/* VMCB attributes (APM vol. 2 15.5.1: descriptor bits 47:40 and 55:52
+ * packed): present, S, type. */
+#define ATTR_CODE_REAL 0x9bu
+#define ATTR_DATA_REAL 0x93u
+#define ATTR_LDT 0x82u
+#define ATTR_TSS16_BUSY 0x8bu
+
+static void real_seg(struct vmcb_segment *s, uint16_t sel, uint64_t base, uint16_t attr)
+{
+	*s = (struct vmcb_segment){ .selector = sel, .attrib = attr, .limit = REAL_LIMIT,
+				    .base = base };
+}
+
+/* Real mode runs directly under nested paging (APM vol. 2 15.25.3: the
+ * guest may have paging, even protection, off). EFER keeps SVME, which
+ * VMRUN requires and the guest never sees (svm_read_reg). */
+static bool svm_init_state(struct vcpu *v)
+{
+	struct vmcb *vm = ((struct svm_vcpu *)v->vendor)->vmcb;
+	struct vmcb_save *g = &vm->save;
+
+	real_seg(&g->es, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->ss, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->ds, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->fs, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->gs, 0, 0, ATTR_DATA_REAL);
+	real_seg(&g->cs, INIT_CS_SEL, INIT_CS_BASE, ATTR_CODE_REAL);
+	real_seg(&g->ldtr, 0, 0, ATTR_LDT);
+	real_seg(&g->tr, 0, 0, ATTR_TSS16_BUSY);
+	g->gdtr = (struct vmcb_segment){ .limit = REAL_LIMIT };
+	g->idtr = (struct vmcb_segment){ .limit = REAL_LIMIT };
+	g->cpl = 0;
+	g->efer = EFER_SVME;
+	g->cr0 = INIT_CR0;
+	g->cr2 = 0;
+	g->cr3 = 0;
+	g->cr4 = 0;
+	g->rflags = INIT_RFLAGS;
+	g->rip = INIT_RIP;
+	g->rsp = 0;
+	g->rax = 0;
+	vm->control.event_inject = 0;
+	vm->control.interrupt_shadow = 0;
+	vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	return true;
+}
+
+static void svm_sipi_start(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->vendor)->vmcb->save;
+
+	real_seg(&g->cs, (uint16_t)(vector << 8), (uint64_t)vector << 12, ATTR_CODE_REAL);
+	g->rip = 0;
+}
+
+static void svm_rerun(struct vcpu *v)
+{
+	svm_prepare_entry(v);
+	svm_run(v);
+}
+
 static void svm_dump(struct vcpu *v)
 {
 	svm_dump_vmcb(((struct svm_vcpu *)v->vendor)->vmcb);
@@ -550,4 +650,7 @@ const struct vendor_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.dump = svm_dump,
 	.set_single_step = svm_set_single_step,
+	.init_state = svm_init_state,
+	.sipi_start = svm_sipi_start,
+	.rerun = svm_rerun,
 };

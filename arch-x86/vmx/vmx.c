@@ -20,15 +20,25 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/pcpu.h"
 
 #define IO_BITMAP_PAGES 2
 
-static struct vmx_vcpu boot_vmx;
+/* One per CPU, by vCPU id; the EPT is the machine's, built by the first
+ * CPU that launches (the loader launches one at a time). */
+static struct vmx_vcpu vmx_vcpus[DV_MAX_CPUS];
+static uint64_t machine_eptp;
+
+static struct vmx_vcpu *vmx_of(struct vcpu *v)
+{
+	return &vmx_vcpus[v->id];
+}
 
 static void read_caps(struct vmx_caps *c)
 {
@@ -51,9 +61,9 @@ static void read_caps(struct vmx_caps *c)
 }
 
 /* Also chooses the controls, which vmx_vcpu_init then uses. */
-static bool vmx_supported(const char **why)
+static bool vmx_supported(struct vcpu *v, const char **why)
 {
-	const struct cpu_features *f = &boot_cpu_features;
+	const struct cpu_features *f = &pcpu_of(v)->features;
 	struct vmx_caps caps;
 
 	if (!f->vmx) {
@@ -76,7 +86,7 @@ static bool vmx_supported(const char **why)
 		  (unsigned long long)caps.true_proc, (unsigned long long)caps.true_exit,
 		  (unsigned long long)caps.true_entry, (unsigned long long)caps.proc2,
 		  (unsigned long long)caps.ept_vpid);
-	*why = vmx_choose_controls(&caps, &boot_vmx.ctl);
+	*why = vmx_choose_controls(&caps, &vmx_of(v)->ctl);
 	return !*why;
 }
 
@@ -107,10 +117,9 @@ static void read_fixed_bits(struct vmx_vcpu *x)
 
 static bool vmx_enable(struct vcpu *v)
 {
-	struct vmx_vcpu *x = &boot_vmx;
+	struct vmx_vcpu *x = vmx_of(v);
 	uint64_t rev = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK;
 
-	(void)v;
 	x->vmxon_pa = page_alloc();
 	if (!x->vmxon_pa) {
 		log_error("vmx: out of memory for the VMXON region");
@@ -140,10 +149,9 @@ static bool vmx_enable(struct vcpu *v)
  * loaded the host CR4 of the VMCS (with OSXSAVE, see vmx_setup.c). */
 static void vmx_disable(struct vcpu *v)
 {
-	(void)v;
 	vmxoff();
-	write_cr4(boot_vmx.cr4_before);
-	write_cr0(boot_vmx.cr0_before);
+	write_cr4(vmx_of(v)->cr4_before);
+	write_cr0(vmx_of(v)->cr0_before);
 }
 
 static bool alloc_structures(struct vmx_vcpu *x)
@@ -156,7 +164,9 @@ static bool alloc_structures(struct vmx_vcpu *x)
 	if (!x->vmcs_pa || !x->msr_bitmap || !x->io_bitmaps)
 		return false;
 	*(uint32_t *)x->vmcs_pa = (uint32_t)rev;    /* bit 31 clear: not a shadow VMCS */
-	x->eptp = ept_build(&x->ctl);
+	if (!machine_eptp)
+		machine_eptp = ept_build(&x->ctl);
+	x->eptp = machine_eptp;
 	return x->eptp != 0;
 }
 
@@ -170,7 +180,7 @@ static void flush_ept(const struct vmx_vcpu *x)
 
 static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 {
-	struct vmx_vcpu *x = &boot_vmx;
+	struct vmx_vcpu *x = vmx_of(v);
 
 	if (!alloc_structures(x)) {
 		log_error("vmx: out of memory for the VMCS, bitmaps or EPT");
@@ -210,16 +220,17 @@ static bool vmx_vcpu_init(struct vcpu *v, const struct guest_state *gs)
  * blocking NMIs, 25.3). The CPU then sets virtual-NMI blocking until the
  * guest's IRET (25.3). Otherwise NMI-window exiting makes the guest exit
  * as soon as it could take one (25.2). Returns whether it waits. */
-static bool vmx_forward_nmi(void)
+static bool vmx_forward_nmi(struct vcpu *v)
 {
+	struct irq_forward *f = &pcpu_of(v)->irq;
 	uint64_t blocking = vmread(VMCS_GUEST_INTERRUPTIBILITY) &
 			    (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI);
 
-	if (!irq_forward_nmi_pending)
+	if (!f->nmi_pending)
 		return false;
 	if (blocking || (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
 		return true;
-	irq_forward_take_nmi();
+	irq_forward_take_nmi(f);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
 	return false;
 }
@@ -228,12 +239,18 @@ void vmx_prepare_entry(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->vendor;
 	bool arm = debugreg_prepare_entry(v, vmread(VMCS_GUEST_DR7));
-	bool nmi_waits = vmx_forward_nmi();
+	bool nmi_waits = vmx_forward_nmi(v);
 
 	uint32_t proc = x->ctl.proc | (arm ? PROC_MOV_DR_EXITING : 0) |
 			(v->step_armed && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0) |
 			(nmi_waits ? PROC_NMI_WINDOW_EXITING : 0);
 
+	/* Nested entries made stricter since this CPU last flushed
+	 * (nested_protect_page): INVEPT drops what it cached from them. */
+	if (x->nested_gen != nested_generation) {
+		x->nested_gen = nested_generation;
+		flush_ept(x);
+	}
 	/* VMCS writes only on a change: this runs before every entry. */
 	if (proc != x->proc_now)
 		vmcs_write(VMCS_PROC_CONTROLS, x->proc_now = proc);
@@ -305,6 +322,21 @@ static void vmx_run(struct vcpu *v)
 	}
 }
 
+/* The VMCS was launched: VMCLEAR makes VMLAUNCH valid again (SDM vol. 3C
+ * 24.11.3), its contents kept. */
+static void vmx_rerun(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+
+	if (!vmclear(x->vmcs_pa) || !vmptrld(x->vmcs_pa)) {
+		log_error("vmx: VMCLEAR/VMPTRLD of vcpu%u's VMCS failed", v->id);
+		v->state = VCPU_STOPPED;
+		return;
+	}
+	vmx_prepare_entry(v);
+	vmx_run(v);
+}
+
 uint64_t vmx_guest_cr0(void)
 {
 	uint64_t mask = vmread(VMCS_CR0_MASK);
@@ -341,6 +373,27 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg r)
 	return 0;
 }
 
+/* A CR0 write drvisor carries out that turns paging on or off with
+ * EFER.LME set activates or ends IA-32e mode, as the MOV would have (SDM
+ * vol. 3A 10.8.5): EFER.LMA and the "IA-32e mode guest" entry control
+ * (needed once an INIT has put the vCPU in real mode: its OS then goes to
+ * long mode again). */
+static void long_mode_on_cr0(uint64_t old, uint64_t val)
+{
+	uint64_t efer = vmread(VMCS_GUEST_EFER);
+	uint64_t entry = vmread(VMCS_ENTRY_CONTROLS);
+
+	if (!(efer & EFER_LME) || !((old ^ val) & CR0_PG))
+		return;
+	if (val & CR0_PG) {
+		vmcs_write(VMCS_GUEST_EFER, efer | EFER_LMA);
+		vmcs_write(VMCS_ENTRY_CONTROLS, entry | ENTRY_IA32E_GUEST);
+	} else {
+		vmcs_write(VMCS_GUEST_EFER, efer & ~EFER_LMA);
+		vmcs_write(VMCS_ENTRY_CONTROLS, entry & ~ENTRY_IA32E_GUEST);
+	}
+}
+
 /* CR0/CR4 writes keep the bits VMX forces in the real register and show
  * the guest the value it wrote. */
 static void vmx_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
@@ -352,6 +405,7 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg r, uint64_t val)
 	case VCPU_REG_RSP: vmcs_write(VMCS_GUEST_RSP, val); break;
 	case VCPU_REG_RFLAGS: vmcs_write(VMCS_GUEST_RFLAGS, val); break;
 	case VCPU_REG_CR0:
+		long_mode_on_cr0(vmx_guest_cr0(), val);
 		vmcs_write(VMCS_CR0_SHADOW, val);
 		vmcs_write(VMCS_GUEST_CR0, (val | x->cr0_fixed0) & x->cr0_fixed1);
 		break;
@@ -403,6 +457,69 @@ static bool vmx_pend_step_trap(struct vcpu *v)
 	return true;
 }
 
+#define INIT_CR0 0x60000010ull          /* CD, NW, ET (SDM vol. 3A table 9-1) */
+#define INIT_RFLAGS 0x2ull
+#define INIT_CS_SEL 0xf000u
+#define INIT_CS_BASE 0xffff0000ull
+#define INIT_RIP 0xfff0ull
+#define REAL_LIMIT 0xffffu
+/* Access rights (SDM vol. 3C 24.4.1, table 24-2): present, S, type. */
+#define AR_CODE_REAL 0x9bu              /* execute/read, accessed */
+#define AR_DATA_REAL 0x93u              /* read/write, accessed */
+#define AR_LDT 0x82u
+#define AR_TSS16_BUSY 0x8bu             /* type 11 is allowed outside IA-32e (26.3.1.2) */
+
+static void set_guest_seg(unsigned i, uint16_t sel, uint64_t base, uint32_t ar)
+{
+	vmcs_write(VMCS_GUEST_SEL(i), sel);
+	vmcs_write(VMCS_GUEST_BASE(i), base);
+	vmcs_write(VMCS_GUEST_LIMIT(i), REAL_LIMIT);
+	vmcs_write(VMCS_GUEST_AR(i), ar);
+}
+
+/* Real mode needs "unrestricted guest" (SDM vol. 3C 26.3.1.1: PE and PG
+ * may then be 0): without it, false. The "IA-32e mode guest" entry
+ * control follows EFER.LMA: cleared here, and every VM exit stores LMA
+ * into it again (28.2, updating the VM-entry controls); long_mode_on_cr0
+ * sets it where drvisor itself writes CR0.PG. */
+static bool vmx_init_state(struct vcpu *v)
+{
+	unsigned i;
+
+	if (!(vmx_of(v)->ctl.proc2 & PROC2_UNRESTRICTED_GUEST))
+		return false;
+	for (i = 0; i < SEG_COUNT; i++)
+		set_guest_seg(i, 0, 0, AR_DATA_REAL);
+	set_guest_seg(SEG_CS, INIT_CS_SEL, INIT_CS_BASE, AR_CODE_REAL);
+	set_guest_seg(SEG_LDTR, 0, 0, AR_LDT);
+	set_guest_seg(SEG_TR, 0, 0, AR_TSS16_BUSY);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, REAL_LIMIT);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, REAL_LIMIT);
+	vmcs_write(VMCS_GUEST_RIP, INIT_RIP);
+	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_RFLAGS, INIT_RFLAGS);
+	vmcs_write(VMCS_GUEST_EFER, 0);
+	vmcs_write(VMCS_ENTRY_CONTROLS, vmread(VMCS_ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST);
+	vmx_write_reg(v, VCPU_REG_CR0, INIT_CR0);
+	vmx_write_reg(v, VCPU_REG_CR4, 0);
+	vmcs_write(VMCS_GUEST_CR3, 0);
+	write_cr2(0);   /* VMX does not switch CR2: the live one is the guest's */
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	return true;
+}
+
+static void vmx_sipi_start(struct vcpu *v, uint8_t vector)
+{
+	(void)v;
+	set_guest_seg(SEG_CS, (uint16_t)(vector << 8), (uint64_t)vector << 12, AR_CODE_REAL);
+	vmcs_write(VMCS_GUEST_RIP, 0);
+}
+
 static void vmx_dump(struct vcpu *v)
 {
 	(void)v;
@@ -423,4 +540,7 @@ const struct vendor_ops vmx_ops = {
 	.dump = vmx_dump,
 	.set_single_step = vmx_set_single_step,
 	.pend_step_trap = vmx_pend_step_trap,
+	.init_state = vmx_init_state,
+	.sipi_start = vmx_sipi_start,
+	.rerun = vmx_rerun,
 };

@@ -11,9 +11,12 @@
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "arch-x86/nested_paging.h"
+#include "core/apic_trap.h"
 #include "core/fast_exit.h"
+#include "core/mmio_trap.h"
 #include "core/io_policy.h"
 #include "core/irq_forward.h"
+#include "core/pcpu.h"
 #include "core/log.h"
 #include "core/machine_check.h"
 #include "core/memory.h"
@@ -43,22 +46,29 @@ static inline void wbinvd(void)
 /* RIP past the exiting instruction and blocking by STI or MOV SS ended,
  * as the instruction's completion would (the field is written only when
  * one is set: this runs on most exits). */
-static void advance_rip(void)
+static void advance_rip_by(uint64_t len)
 {
 	uint64_t intr;
 
-	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
 	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
-void vmx_skip_instruction(struct vcpu *v)
+static void advance_rip(void)
+{
+	advance_rip_by(vmread(VMCS_EXIT_INSN_LEN));
+}
+
+/* Past len bytes of an instruction drvisor carried out (the exit's own
+ * length field where it has one, vmx_skip_instruction). */
+static void skip_bytes(struct vcpu *v, uint64_t len)
 {
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
 
-	advance_rip();
+	advance_rip_by(len);
 	/* The single-step trap of the exiting instruction is drvisor's to
 	 * raise (vcpu_emulated_step_trap, through the same field:
 	 * vmx_pend_step_trap); one the CPU left pending in the VMCS (Bochs
@@ -68,6 +78,11 @@ void vmx_skip_instruction(struct vcpu *v)
 		vmcs_write(VMCS_GUEST_PENDING_DBG,
 			   vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
 	vcpu_emulated_step_trap(v, rflags);
+}
+
+void vmx_skip_instruction(struct vcpu *v)
+{
+	skip_bytes(v, vmread(VMCS_EXIT_INSN_LEN));
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the
@@ -130,6 +145,16 @@ static void handle_msr(struct vcpu *v, bool write)
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 
 	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
+	if (write && (msr == MSR_X2APIC_ICR || msr == MSR_IA32_APIC_BASE)) {
+		uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+
+		if ((msr == MSR_X2APIC_ICR ? apic_x2apic_icr_write(v, val)
+					   : apic_base_write(v, val)) == MMIO_DONE)
+			vmx_skip_instruction(v);
+		else
+			v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	}
 	if (msr == MSR_IA32_DEBUGCTL) {
 		if (debugctl_access(v, write))
 			vmx_skip_instruction(v);
@@ -248,6 +273,26 @@ static void handle_cr_access(struct vcpu *v)
 	vmx_skip_instruction(v);
 }
 
+/* A write to a write-trapped page (core/mmio_trap.h): VMX reports no
+ * instruction length for EPT violations (SDM vol. 3C 28.2.5), the decoder
+ * gives it. Returns false for any other page. */
+static bool trapped_write(struct vcpu *v, uint64_t gpa)
+{
+	bool in_delivery = vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID;
+	unsigned len = 0;
+
+	switch (mmio_write_exit(v, gpa, 0, in_delivery, &len)) {
+	case MMIO_EXIT_SKIP:
+		skip_bytes(v, len);
+		return true;
+	case MMIO_EXIT_GP:
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Addresses above the map built up front are mapped now and the access
  * retried (nested_map_fault). The only guest-physical addresses EPT leaves
  * out are then drvisor's own pages and those above the CPU's physical
@@ -262,6 +307,8 @@ static void handle_ept_violation(struct vcpu *v)
 	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+	if ((q & EPT_QUAL_WRITE) && trapped_write(v, gpa))
+		return;
 	if (nested_map_fault(gpa))
 		return;
 	log_warn("guest touched %s: gpa 0x%llx, %s%s%s, qualification 0x%llx, rip 0x%llx; "
@@ -307,8 +354,14 @@ static void handle_exception(struct vcpu *v)
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		struct pcpu *p = pcpu_of(v);
+
 		vcpu_count_exit(v, DV_EXIT_NMI);
-		irq_forward_record_nmi();
+		/* drvisor's own kick (core/pcpu.h) is not the guest's. */
+		if (p->kick)
+			p->kick = false;
+		else
+			irq_forward_record_nmi(&p->irq);
 		cpu_unblock_nmi();
 		return;
 	}
@@ -410,7 +463,7 @@ int vmx_floor_exit(struct vcpu *v)
 int vmx_fast_exit(struct vcpu *v)
 {
 	if ((uint32_t)vmread(VMCS_EXIT_REASON) != EXIT_CPUID || !fast_exit_ready(v) ||
-	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || irq_forward_nmi_pending)
+	    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || pcpu_of(v)->irq.nmi_pending)
 		return 0;
 	vcpu_count_exit(v, DV_EXIT_CPUID);
 	cpuid_resume(v);
@@ -427,7 +480,7 @@ int vmx_handle_exit(struct vcpu *v)
 	 * not run and its state is as before; the check is the guest's. */
 	if ((reason & EXIT_REASON_BASIC_MASK) == EXIT_MACHINE_CHECK) {
 		vcpu_count_exit(v, DV_EXIT_EXCEPTION);
-		machine_check_record();
+		machine_check_record(&pcpu_of(v)->mc_pending);
 		reason = EXIT_MACHINE_CHECK;
 	}
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {

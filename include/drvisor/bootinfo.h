@@ -16,7 +16,10 @@
 
 #define DV_BOOTINFO_MAGIC 0x4f464e4953495644ull /* "DVSINFO" little-endian + 'O' */
 #define DV_BOOTINFO_VERSION_MAJOR 1
-#define DV_BOOTINFO_VERSION_MINOR 1  /* 1: dv_config.on_guest_shutdown */
+#define DV_BOOTINFO_VERSION_MINOR 2  /* 1: dv_config.on_guest_shutdown; 2: per-CPU entry */
+
+/* CPUs the core can run on; the loader launches at most this many. */
+#define DV_CORE_MAX_CPUS 16
 
 #define DV_MEMMAP_MAX 256
 
@@ -69,7 +72,19 @@ enum dv_core_status {
 	DV_CORE_FAILED = 3,         /* launch failed; the message is on the serial port */
 };
 
-/* The core's entry point, System V ABI: status = entry(bi). */
-typedef uint64_t (*dv_core_entry_fn)(struct boot_info *bi);
+/* What the loader asks of the core at one entry (docs/architecture.md,
+ * "Boot flow"): on the boot CPU first DV_CORE_SETUP (take the port, build
+ * what the machine shares, check the boot CPU; nothing is launched), then
+ * DV_CORE_LAUNCH on each application processor in turn (cpu 1, 2, ...),
+ * each returning before the next starts, and last DV_CORE_LAUNCH on the
+ * boot CPU (cpu 0). */
+enum dv_core_op {
+	DV_CORE_SETUP = 0,
+	DV_CORE_LAUNCH = 1,
+};
+
+/* The core's entry point, System V ABI: status = entry(bi, cpu, op), cpu
+ * the dense CPU number (0 = the boot CPU, < DV_CORE_MAX_CPUS). */
+typedef uint64_t (*dv_core_entry_fn)(struct boot_info *bi, uint32_t cpu, uint32_t op);
 
 #endif
