@@ -43,3 +43,44 @@ judge() {
 		printf "linuxdbg: result %s %d/%d\n", (pass == checks ? "pass" : "fail"), pass, checks
 	}' "$2"
 }
+
+# cpu_list LIST: a sysfs CPU list (/sys/devices/system/cpu/online: "0",
+# "0-3", "0,2-3") as CPU numbers, one per word.
+cpu_list() {
+	echo "$1" | awk -F, '{
+		for (i = 1; i <= NF; i++) {
+			n = split($i, r, "-")
+			for (c = r[1]; c <= (n == 2 ? r[2] : r[1]); c++) printf "%s%d", (out++ ? " " : ""), c
+		}
+		print ""
+	}'
+}
+
+# judge_cpu CPU LOG EXPECT: the verdict on one gdb session of wptest pinned
+# to CPU (issue 14): judge's checks on LOG's events, then "pinned" (every
+# write of `counter` ran on CPU: wptest prints where), each line prefixed
+# "linuxdbg: cpu CPU", the hits first ("linuxdbg: cpu CPU hit EVENT").
+judge_cpu() {
+	gdb_events <"$2" >"$2.events"
+	sed "s/^/linuxdbg: cpu $1 hit /" "$2.events"
+	judge "$2.events" "$3" | awk -v cpu="$1" -v lf="$2" '
+	BEGIN {
+		while ((getline line < lf) > 0)
+			if (line ~ /^wptest: counter written on cpus /) { n = split(line, w, " "); got = w[6] " " w[7] " " w[8] }
+	}
+	/^linuxdbg: result / { split($4, pc, "/"); pass = pc[1]; checks = pc[2]; next }
+	{ sub(/^linuxdbg: /, ""); printf "linuxdbg: cpu %s %s\n", cpu, $0 }
+	END {
+		checks++
+		if (got == cpu " " cpu " " cpu) { pass++; printf "linuxdbg: cpu %s ok pinned\n", cpu }
+		else printf "linuxdbg: cpu %s FAIL pinned [counter written on cpus \"%s\"]\n", cpu, got
+		printf "linuxdbg: cpu %s result %s %d/%d\n", cpu, (pass == checks ? "pass" : "fail"), pass, checks
+	}'
+}
+
+# tally VERDICTS: the per-CPU result lines of judge_cpu summed into one
+# "linuxdbg: result pass|fail PASSED/CHECKS".
+tally() {
+	awk '/^linuxdbg: cpu [0-9]+ result / { split($6, pc, "/"); pass += pc[1]; checks += pc[2] }
+	END { printf "linuxdbg: result %s %d/%d\n", (checks && pass == checks ? "pass" : "fail"), pass, checks }' "$1"
+}

@@ -12,10 +12,24 @@
  * watchpoint is live in the CPU (Linux arms a task's debug registers only
  * while that task runs, arch/x86/kernel/hw_breakpoint.c).
  *
+ * Each write of `counter` also records the CPU it ran on (sched_getcpu), and
+ * the program prints them at the end ("wptest: counter written on cpus A B
+ * C"): init runs one gdb session per CPU, pinned with taskset, and checks
+ * that every watched write happened on that CPU (issue 14), so that each
+ * CPU's debug registers, not one CPU's, carried the watchpoint.
+ *
  * usage: wptest [HOLD]   run the accesses (HOLD: seconds, default 0)
- *        wptest hv       print the hypervisor CPUID signature, or "none"
+ *        wptest hv [CPU] print the hypervisor CPUID signature, or "none";
+ *                        with CPU, first move to that CPU
+ *                        (sched_setaffinity) and check it runs there
+ *        wptest tsc      print the time-stamp counter (tools/bench --linux:
+ *                        on Bochs with clock: sync=none, emulated
+ *                        instructions since power-on)
  */
+#define _GNU_SOURCE
 #include <cpuid.h>
+#include <sched.h>
+#include <x86intrin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +62,26 @@ static int print_hypervisor(void)
 	return 0;
 }
 
+/* hv CPU: pin this process to CPU and print the signature seen there; a
+ * CPU that cannot be reached prints why instead ("offline", "elsewhere"). */
+static int print_hypervisor_on(const char *arg)
+{
+	int cpu = atoi(arg);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		puts("offline");
+		return 1;
+	}
+	if (sched_getcpu() != cpu) {
+		printf("elsewhere-%d\n", sched_getcpu());
+		return 1;
+	}
+	return print_hypervisor();
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -72,16 +106,21 @@ __attribute__((noinline)) int checkpoint(int v)
 int main(int argc, char **argv)
 {
 	double hold = argc > 1 ? atof(argv[1]) : 0.0;
-	int sum = 0;
+	int sum = 0, cpu[3];
 
+	if (argc > 1 && strcmp(argv[1], "tsc") == 0)
+		return printf("%llu\n", (unsigned long long)__rdtsc()) < 0;
 	if (argc > 1 && strcmp(argv[1], "hv") == 0)
-		return print_hypervisor();
+		return argc > 2 ? print_hypervisor_on(argv[2]) : print_hypervisor();
 	printf("wptest: counter at %p\n", (void *)&counter);
 	fflush(stdout);
 	for (int i = 1; i <= 3; i++) {
 		spin(hold);
+		cpu[i - 1] = sched_getcpu();
 		counter = i * 10;
 	}
+	printf("wptest: counter written on cpus %d %d %d\n", cpu[0], cpu[1], cpu[2]);
+	fflush(stdout);
 	for (int i = 0; i < 2; i++)
 		sum += source;
 	shared = sum;

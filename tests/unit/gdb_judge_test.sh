@@ -3,7 +3,9 @@
 # a recorded gdb run of wptest.gdb (data/gdb_wptest.log, from a native QEMU
 # boot) passes all six checks, and each way gdb could misreport fails the
 # check it concerns: a missing hit, a software watchpoint (gdb's fallback
-# when no debug register could be armed), a wrong value, an extra hit.
+# when no debug register could be armed), a wrong value, an extra hit; and
+# the per-CPU verdict (issue 14): a session whose watched writes did not all
+# run on its CPU fails "pinned", one failing CPU fails the sum.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,6 +66,47 @@ expect value '^linuxdbg: FAIL watch \[#3 want "watch counter 10 20" got "watch c
 	>"$tmp/extra.log"
 verdict extra "$tmp/extra.log"
 expect extra '^linuxdbg: FAIL exit \[1 extra events\]' '^linuxdbg: result fail 5/6$'
+
+# Every CPU (issue 14): sysfs CPU lists, and judge_cpu's "pinned" check on
+# the CPUs wptest says its watched writes ran on.
+for case in "0:0" "0-3:0 1 2 3" "0,2-3:0 2 3" "1-2,5:1 2 5"; do
+	got=$(cpu_list "${case%%:*}")
+	if [[ $got == "${case#*:}" ]]; then
+		echo "ok cpu_list ${case%%:*}"
+	else
+		echo "FAIL cpu_list ${case%%:*}: got '$got'" >&2
+		failures=$((failures + 1))
+	fi
+done
+# cpu_verdict NAME CPU WRITES: judge_cpu CPU on the recorded log with
+# "wptest: counter written on cpus WRITES" (none when WRITES is empty).
+cpu_verdict() {
+	cp "$log" "$tmp/$1.log"
+	[[ -z $3 ]] || echo "wptest: counter written on cpus $3" >>"$tmp/$1.log"
+	judge_cpu "$2" "$tmp/$1.log" "$src/wptest.expect" >"$tmp/$1.verdict"
+}
+cpu_verdict pinned 2 "2 2 2"
+expect pinned '^linuxdbg: cpu 2 hit watch counter 10 20$' '^linuxdbg: cpu 2 ok watch$' \
+	'^linuxdbg: cpu 2 ok pinned$' '^linuxdbg: cpu 2 result pass 7/7$'
+cpu_verdict migrated 1 "1 0 1"
+expect migrated '^linuxdbg: cpu 1 ok watch$' \
+	'^linuxdbg: cpu 1 FAIL pinned \[counter written on cpus "1 0 1"\]$' '^linuxdbg: cpu 1 result fail 6/7$'
+cpu_verdict silent 0 ""
+expect silent '^linuxdbg: cpu 0 FAIL pinned ' '^linuxdbg: cpu 0 result fail 6/7$'
+sed 's/^New value = 20$/New value = 21/' "$log" >"$tmp/value.log"
+echo "wptest: counter written on cpus 3 3 3" >>"$tmp/value.log"
+judge_cpu 3 "$tmp/value.log" "$src/wptest.expect" >"$tmp/cpuvalue.verdict"
+expect cpuvalue '^linuxdbg: cpu 3 FAIL watch ' '^linuxdbg: cpu 3 ok pinned$' '^linuxdbg: cpu 3 result fail 6/7$'
+# tally: every CPU's checks summed; one failing CPU fails the whole.
+cat "$tmp/pinned.verdict" >"$tmp/all.verdict"
+tally "$tmp/all.verdict" >"$tmp/tally1.verdict"
+expect tally1 '^linuxdbg: result pass 7/7$'
+cat "$tmp/pinned.verdict" "$tmp/migrated.verdict" >"$tmp/all.verdict"
+tally "$tmp/all.verdict" >"$tmp/tally2.verdict"
+expect tally2 '^linuxdbg: result fail 13/14$'
+: >"$tmp/empty.verdict"
+tally "$tmp/empty.verdict" >"$tmp/tally0.verdict"
+expect tally0 '^linuxdbg: result fail 0/0$'
 
 ((failures == 0)) || { echo "gdb_judge: $failures case(s) failed" >&2; exit 1; }
 echo "gdb_judge: all cases passed"
