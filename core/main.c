@@ -11,6 +11,8 @@
 #include "launch.h"
 #include "log.h"
 #include "memory.h"
+#include "monitor_port.h"
+#include "pci_hide.h"
 #include "selftest.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
@@ -36,11 +38,37 @@ static bool host_cpu_setup(const struct boot_info *bi)
 {
 	gdt_init();
 	idt_init();
-	if (!paging_init(bi->mem_max_addr)) {
+	uint64_t top = bi->mem_max_addr;
+
+	/* A memory-mapped monitor UART may lie above every RAM range. */
+	if (monitor_port_map_top() > top)
+		top = monitor_port_map_top();
+	if (!paging_init(top)) {
 		log_error("out of memory building the host page tables");
 		return false;
 	}
 	return true;
+}
+
+/* Where the monitor is and why, and what the guest does not see of it. */
+static void monitor_banner(void)
+{
+	char text[DV_UART_WHY_MAX + 96];
+	const struct dv_monitor_uart *m = &monitor_port;
+
+	monitor_port_describe(text, sizeof(text));
+	log_info("monitor: %s", text);
+	if (m->is_pci)
+		log_info("monitor: pci %02x:%02x.%x hidden from the guest: config ports 0xcf8-0xcff "
+			 "%s, BAR%u 0x%llx+0x%llx %s%s", m->pci_bus, m->pci_dev, m->pci_fn,
+			 pci_hide_active() ? "intercepted" : "NOT intercepted", m->pci_bar,
+			 (unsigned long long)m->bar_base, (unsigned long long)m->bar_size,
+			 m->space == UART_SPACE_IO ? "intercepted" : "unmapped",
+			 m->ecam_page ? ", ECAM page unmapped" : ", no ECAM");
+	if (m->acpi_hidden)
+		log_info("monitor: ACPI %s%s taken out of the XSDT/RSDT: the OS is not to use this port",
+			 m->acpi_hidden & DV_ACPI_HID_SPCR ? "SPCR " : "",
+			 m->acpi_hidden & DV_ACPI_HID_DBG2 ? "DBG2 " : "");
 }
 
 static void banner(const struct boot_info *bi)
@@ -55,6 +83,7 @@ static void banner(const struct boot_info *bi)
 		 (unsigned long long)bi->mem_max_addr);
 	log_info("acpi: rsdp 0x%llx (revision %u), %u memory ranges",
 		 (unsigned long long)bi->acpi_rsdp, bi->acpi_revision, bi->mem_count);
+	monitor_banner();
 }
 
 /* The vendor half for this CPU: VMX on Intel, SVM on AMD, and otherwise
@@ -92,7 +121,7 @@ uint64_t core_main(struct boot_info *bi)
 	if (!bootinfo_usable(bi))
 		return DV_CORE_BAD_BOOTINFO;
 	hv_config = bi->config;
-	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
+	monitor_port_init(bi, &monitor_uart);
 	log_init(&monitor_uart, bi->config.log_level);
 	/* The firmware may share this port and leave a line unfinished: start
 	 * our output on a line of its own. */
@@ -101,6 +130,7 @@ uint64_t core_main(struct boot_info *bi)
 	if (!host_cpu_setup(bi))
 		return DV_CORE_FAILED;
 	cpu_features_detect(&boot_cpu_features);
+	pci_hide_init();
 	banner(bi);
 	selftest_run(bi->config.selftest);
 	return launch_on_this_cpu(bi);

@@ -12,14 +12,15 @@
 #include "hv_config.h"
 #include "io_policy.h"
 #include "monitor.h"
+#include "monitor_port.h"
 #include "run_control.h"
 #include "vcpu.h"
 #include "vcpu_stats.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/dr.h"
 
-#define INFO_LINES 4
-#define INFO_LINE_MAX 160
+#define INFO_LINES 5
+#define INFO_LINE_MAX 256
 
 static const struct uart *mon_uart;
 /* With monitor_share=on the guest has the keyboard until the escape. */
@@ -174,7 +175,7 @@ static unsigned t_info_count(void)
 
 static const char *t_info_line(unsigned i)
 {
-	if (i == INFO_LINES - 1)
+	if (i == INFO_LINES - 2)
 		dv_snprintf(info_text[i], INFO_LINE_MAX, "vendor: %s",
 			    boot_vcpu.ops ? boot_vcpu.ops->name : "none");
 	return i < INFO_LINES ? info_text[i] : "";
@@ -214,6 +215,9 @@ static void fill_info(void)
 		    f->lbr_virt ? " lbr-virt" : "");
 	dv_snprintf(info_text[2], INFO_LINE_MAX, "dr_switch: %s",
 		    hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");
+	/* Where the monitor's port is and why (issue 15). */
+	dv_snprintf(info_text[INFO_LINES - 1], INFO_LINE_MAX, "monitor: ");
+	monitor_port_describe(info_text[INFO_LINES - 1] + 9, INFO_LINE_MAX - 9);
 }
 
 void monitor_target_init(const struct uart *u)

@@ -1,0 +1,105 @@
+/* The monitor's PCI function, hidden from the guest (core/pci_hide.h). */
+#include "pci_hide.h"
+#include "log.h"
+#include "monitor_port.h"
+#include "arch-x86/cpu.h"
+#include "arch-x86/exception.h"
+#include "arch-x86/port_io.h"
+#include "drivers/pci.h"
+
+
+static bool active;
+static uint32_t hidden_function;   /* bus/dev/fn bits of CONFIG_ADDRESS */
+/* The guest's CONFIG_ADDRESS. One for the machine, as the register is:
+ * the guest's own lock orders its CPUs' config cycles around it. */
+static uint32_t guest_cf8;
+
+bool pci_hide_active(void)
+{
+	return active;
+}
+
+void pci_hide_init(void)
+{
+	if (!monitor_port.is_pci)
+		return;
+	hidden_function = PCI_CF8(monitor_port.pci_bus, monitor_port.pci_dev, monitor_port.pci_fn, 0) &
+			  PCI_CF8_FUNCTION_MASK;
+	guest_cf8 = inl(PCI_CONFIG_ADDRESS);
+	active = true;
+}
+
+static uint32_t port_read(uint16_t port, unsigned bytes)
+{
+	return bytes == 4 ? inl(port) : bytes == 2 ? inw(port) : inb(port);
+}
+
+static void port_write(uint16_t port, unsigned bytes, uint32_t v)
+{
+	if (bytes == 4)
+		outl(port, v);
+	else if (bytes == 2)
+		outw(port, (uint16_t)v);
+	else
+		outb(port, (uint8_t)v);
+}
+
+static bool selects_hidden(void)
+{
+	return (guest_cf8 & PCI_CONFIG_ENABLE) &&
+	       (guest_cf8 & PCI_CF8_FUNCTION_MASK) == hidden_function;
+}
+
+/* One access of bytes at port, wholly inside CONFIG_ADDRESS's dword or
+ * CONFIG_DATA's. */
+static uint32_t access(uint16_t port, unsigned bytes, bool in, uint32_t out)
+{
+	if (port == PCI_CONFIG_ADDRESS && bytes == 4) {
+		if (in)
+			return guest_cf8;
+		guest_cf8 = out;
+		outl(PCI_CONFIG_ADDRESS, out);
+		return 0;
+	}
+	if (port >= PCI_CONFIG_DATA && (guest_cf8 & PCI_CONFIG_ENABLE)) {
+		if (selects_hidden())
+			return in ? 0xffffffffu : 0;
+		outl(PCI_CONFIG_ADDRESS, guest_cf8);
+	}
+	if (in)
+		return port_read(port, bytes);
+	port_write(port, bytes, out);
+	return 0;
+}
+
+/* An access crossing from 0xCF8-0xCFB into CONFIG_DATA goes byte by
+ * byte, each byte as above. */
+static uint32_t access_split(uint16_t port, unsigned bytes, bool in, uint32_t out)
+{
+	uint32_t v = 0;
+	unsigned i;
+
+	if (port + bytes <= PCI_CONFIG_DATA || port >= PCI_CONFIG_DATA)
+		return access(port, bytes, in, out);
+	for (i = 0; i < bytes; i++)
+		v |= (access((uint16_t)(port + i), 1, in, (uint8_t)(out >> (8 * i))) & 0xff) << (8 * i);
+	return v;
+}
+
+bool pci_hide_io(struct vcpu *v, const struct io_access *a)
+{
+	uint64_t mask = a->bytes == 4 ? 0xffffffffull : (1ull << (8 * a->bytes)) - 1;
+	uint32_t got;
+
+	if (a->string) {
+		log_warn("pci: guest string I/O at port 0x%x: #GP", a->port);
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return false;
+	}
+	got = access_split(a->port, a->bytes, a->in, (uint32_t)v->gprs.rax);
+	/* A 32-bit IN zero-extends into RAX (SDM vol. 1 3.4.1.1); narrower
+	 * ones leave the rest of RAX alone. */
+	if (a->in)
+		v->gprs.rax = a->bytes == 4 ? got : (v->gprs.rax & ~mask) | (got & mask);
+	return true;
+}
