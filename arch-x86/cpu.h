@@ -3,6 +3,7 @@
 #ifndef DRVISOR_ARCH_CPU_H
 #define DRVISOR_ARCH_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct cpuid_regs {
@@ -130,6 +131,15 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 static inline void cpu_pause(void)
 {
 	__asm__ volatile("pause");
+}
+
+/* WRMSR of a value the guest chose (arch-x86/msr_safe.asm): false, with
+ * nothing written, where the CPU raises #GP for it. */
+bool wrmsr_safe(uint32_t msr, uint64_t value);
+
+static inline void invlpg(uint64_t la)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(la) : "memory");
 }
 
 #endif

@@ -62,6 +62,7 @@ static void report_stack_trace(uint64_t rbp)
 }
 
 static exception_db_filter_fn db_filter;
+extern const char wrmsr_safe_insn[], wrmsr_safe_fault[];  /* msr_safe.asm */
 extern uint8_t exception_keep_nmi_blocking;  /* exception_entry.asm */
 
 void exception_set_keep_nmi_blocking(bool keep)
@@ -80,6 +81,11 @@ void exception_dispatch(struct exception_frame *f)
 		return; /* the host's own watchpoint: a trap, execution goes on */
 	if (f->vector == VEC_DB && db_filter && db_filter(f->rip))
 		return; /* an emulator's leak (exception_set_db_filter) */
+	/* A guest's value refused by WRMSR (wrmsr_safe): it returns false. */
+	if (f->vector == VEC_GP && f->rip == (uint64_t)wrmsr_safe_insn) {
+		f->rip = (uint64_t)wrmsr_safe_fault;
+		return;
+	}
 	/* Interrupts reach the host only in the window the SVM exit path
 	 * opens to accept them for the guest (core/irq_forward.h). */
 	if (f->vector >= VEC_FIRST_INTERRUPT) {

@@ -6,6 +6,7 @@
 #define MSR_IA32_TSC                    0x00000010
 #define MSR_IA32_FEATURE_CONTROL        0x0000003a
 #define MSR_IA32_TSC_ADJUST             0x0000003b
+#define MSR_IA32_APIC_BASE              0x0000001b  /* SDM vol. 3A 10.4.4 */
 #define MSR_IA32_MTRRCAP                0x000000fe
 #define MSR_IA32_SYSENTER_CS            0x00000174
 #define MSR_IA32_SYSENTER_ESP           0x00000175
@@ -19,6 +20,7 @@
 #define MSR_IA32_MTRR_FIX16K_A0000      0x00000259
 #define MSR_IA32_MTRR_FIX4K_C0000       0x00000268
 #define MSR_IA32_PAT                    0x00000277
+#define MSR_X2APIC_ICR                  0x00000830  /* SDM vol. 3A 10.12.1.2, table 10-6 */
 #define MSR_IA32_PERF_CAPABILITIES      0x00000345 /* with CPUID.1:ECX.PDCM */
 #define PERF_CAP_FREEZE_WHILE_SMM       (1ull << 12)
 #define MSR_IA32_MTRR_DEF_TYPE          0x000002ff

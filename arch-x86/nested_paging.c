@@ -9,6 +9,7 @@
 #define ENTRIES 512
 /* Address bits each level's entry covers: PML4 39, PDPT 30, PD 21, PT 12. */
 static const unsigned level_shift[LEVELS] = { 39, 30, 21, 12 };
+#define PAGE_SHIFT_4K 12
 
 /* 4 TiB covers every RAM and MMIO address a PC firmware assigns in practice
  * and costs at most 8 page-directory-pointer tables. */
@@ -135,4 +136,58 @@ bool nested_map_fault(uint64_t gpa)
 		table = (uint64_t *)(*e & PTE_ADDR_MASK);
 	}
 	return false;
+}
+
+volatile uint64_t nested_generation;
+
+static uint64_t leaf(const struct map_job *j, int level, uint64_t addr)
+{
+	uint64_t size = 1ull << level_shift[level];
+
+	return addr | j->fmt->leaf_bits(addr, size) | (level < LEVELS - 1 ? NPT_LARGE_PAGE : 0);
+}
+
+/* Replace the large leaf *e (at level, mapping addr) by a table of the
+ * next level's leaves that map the same memory. The table is complete
+ * before the one 8-byte store that makes it visible, so a CPU walking the
+ * map meanwhile sees the old leaf or the new table, both right. */
+static bool split(const struct map_job *j, uint64_t *e, int level, uint64_t addr)
+{
+	uint64_t sub = page_alloc(), size = 1ull << level_shift[level + 1];
+	int i;
+
+	if (!sub)
+		return false;
+	for (i = 0; i < ENTRIES; i++)
+		((uint64_t *)sub)[i] = leaf(j, level + 1, addr + (uint64_t)i * size);
+	*(volatile uint64_t *)e = sub | j->fmt->table_bits;
+	return true;
+}
+
+bool nested_protect_page(uint64_t gpa_page, uint64_t host_pa, bool read_only)
+{
+	const struct map_job *j = &the_map.job;
+	uint64_t *table = (uint64_t *)the_map.root, e;
+	int level;
+
+	if (!the_map.root || (gpa_page & (PAGE_SIZE - 1)) || gpa_page >= the_map.limit ||
+	    overlaps(gpa_page, PAGE_SIZE, j->hole_base, j->hole_size))
+		return false;
+	nested_map_fault(gpa_page);    /* mapped on demand so far: map it now */
+	for (level = 0; level < LEVELS - 1; level++) {
+		uint64_t *ep = &table[(gpa_page >> level_shift[level]) % ENTRIES];
+
+		if (!*ep)
+			return false;
+		if ((*ep & NPT_LARGE_PAGE) &&
+		    !split(j, ep, level, gpa_page & ~((1ull << level_shift[level]) - 1)))
+			return false;
+		table = (uint64_t *)(*ep & PTE_ADDR_MASK);
+	}
+	e = leaf(j, LEVELS - 1, host_pa);
+	if (read_only)
+		e &= ~j->fmt->write_bit;
+	*(volatile uint64_t *)&table[(gpa_page >> PAGE_SHIFT_4K) % ENTRIES] = e;
+	__atomic_add_fetch(&nested_generation, 1, __ATOMIC_SEQ_CST);
+	return true;
 }

@@ -22,6 +22,7 @@ struct nested_pt_format {
 	 * always. */
 	bool (*uniform)(uint64_t addr, uint64_t size);
 	bool gib_pages;           /* 1 GiB leaves allowed */
+	uint64_t write_bit;       /* a leaf's write permission (EPT W, NPT R/W: bit 1) */
 };
 
 #define NPT_LARGE_PAGE (1ull << 7)
@@ -52,5 +53,20 @@ uint64_t nested_map_limit(void);
  * Returns false otherwise (a hole access, an address above the limit, out
  * of memory): the caller reports it. */
 bool nested_map_fault(uint64_t gpa);
+
+/* Per-page protection of the shared map (core/mmio_trap.h). Map the 4 KiB
+ * guest page gpa_page to host_pa (the identity, or another page), without
+ * write permission when read_only; the large page around it is split
+ * into smaller ones first (the rest keeps its mapping). False when
+ * gpa_page is not below the limit, lies in the hole, or the allocator
+ * runs dry. Bumps nested_generation: translations the CPUs cached from the
+ * old entries must go (SDM vol. 3C 29.4.3.1: INVEPT; APM vol. 2 15.16:
+ * TLB_CONTROL), which each vendor does before its next VM entry when the
+ * generation it last flushed for differs (a CPU in guest mode meanwhile
+ * keeps the old translation until its next exit). */
+bool nested_protect_page(uint64_t gpa_page, uint64_t host_pa, bool read_only);
+
+/* Changes since boot that need a flush of cached nested translations. */
+extern volatile uint64_t nested_generation;
 
 #endif

@@ -87,3 +87,45 @@ uint64_t paging_cr3(void)
 {
 	return host_cr3;
 }
+
+#define PT_FLAG_MASK (~PTE_ADDR_MASK)
+
+/* Replace the large leaf *e mapping size bytes at base with a table of
+ * leaves of size / 512 that map the same (same flags; a 2 MiB page's PAT
+ * bit 12 is never set here: every page uses PAT entry 0). */
+static bool split_leaf(uint64_t *e, uint64_t base, uint64_t size)
+{
+	uint64_t t = page_alloc(), flags = *e & PT_FLAG_MASK, sub = size / ENTRIES;
+	int i;
+
+	if (!t)
+		return false;
+	if (sub == PAGE_SIZE)
+		flags &= ~PTE_LARGE;
+	for (i = 0; i < ENTRIES; i++)
+		((uint64_t *)t)[i] = (base + (uint64_t)i * sub) | flags;
+	*(volatile uint64_t *)e = t | PTE_PRESENT | PTE_WRITE;
+	return true;
+}
+
+bool paging_map_uncached(uint64_t pa)
+{
+	uint64_t *table = (uint64_t *)host_cr3, *e = 0;
+	unsigned shift;
+
+	if (!host_cr3 || pa >= host_top)
+		return false;
+	for (shift = 39; shift >= 12; shift -= 9) {
+		e = &table[(pa >> shift) % ENTRIES];
+		if (!(*e & PTE_PRESENT))
+			return false;
+		if (shift == 12)
+			break;
+		if ((*e & PTE_LARGE) && !split_leaf(e, pa & ~((1ull << shift) - 1), 1ull << shift))
+			return false;
+		table = (uint64_t *)(*e & PTE_ADDR_MASK);
+	}
+	*e |= PTE_PCD | PTE_PWT;
+	invlpg(pa & ~(PAGE_SIZE - 1));
+	return true;
+}

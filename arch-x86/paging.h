@@ -9,6 +9,8 @@
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
 #define PTE_USER (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_LARGE (1ull << 7)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 
@@ -24,6 +26,14 @@ bool paging_init(uint64_t top);
 /* The first address the host map does not cover, and the host CR3. */
 uint64_t paging_top(void);
 uint64_t paging_cr3(void);
+
+/* Map the 4 KiB page at pa uncached in the host's map (PCD|PWT: PAT entry
+ * 3, UC in the power-on PAT the firmware keeps), splitting the large page
+ * around it. For MMIO that drvisor itself reads and writes on the guest's
+ * behalf (the local APIC page): the firmware's MTRRs may not say UC there.
+ * Flushes this CPU's TLB entry; call it before the other CPUs start using
+ * the map. False when pa is outside the map or the allocator runs dry. */
+bool paging_map_uncached(uint64_t pa);
 
 /* The CPU's physical address width (CPUID 0x80000008 EAX[7:0]). */
 unsigned cpu_phys_addr_bits(void);

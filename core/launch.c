@@ -6,6 +6,7 @@
  */
 #include <drvisor/bootinfo.h>
 #include "launch.h"
+#include "apic_trap.h"
 #include "hv_config.h"
 #include "log.h"
 #include "monitor_target.h"
@@ -122,7 +123,9 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 	debugreg_capture_guest(v);
 	if (!ops->enable(v))
 		return DV_CORE_UNSUPPORTED;
-	if (ops->vcpu_init(v, &gs)) {
+	/* The APIC trap goes into the nested map vcpu_init built, before any
+	 * guest code runs. */
+	if (ops->vcpu_init(v, &gs) && apic_trap_init()) {
 		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s",
 			 ops->name, (unsigned long long)gs.rip,
 			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");

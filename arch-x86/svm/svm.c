@@ -84,9 +84,16 @@ static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
 	msrpm[base + idx / 4] |= (uint8_t)(3u << ((idx % 4) * 2));
 }
 
+/* Intercept only WRMSR of msr, in 0-0x1fff (the write bit of its pair). */
+static void msrpm_intercept_write(uint8_t *msrpm, uint32_t msr)
+{
+	msrpm[msr / 4] |= (uint8_t)(2u << ((msr % 4) * 2));
+}
+
 /* The MSRs svm_exit.c answers: EFER (SVME hidden, bits checked), the SVM
  * MSRs and those core/msr_policy.h hides (#GP), IA32_DEBUGCTL
- * (virtualized, core/debugreg.c). */
+ * (virtualized, core/debugreg.c), the writes of IA32_APIC_BASE and the
+ * x2APIC ICR (core/apic_trap.h). */
 static void setup_msrpm(uint8_t *msrpm)
 {
 	uint32_t msr;
@@ -96,6 +103,9 @@ static void setup_msrpm(uint8_t *msrpm)
 	msrpm_intercept(msrpm, MSR_AMD_VM_CR);
 	msrpm_intercept(msrpm, MSR_AMD_VM_HSAVE_PA);
 	msrpm_intercept(msrpm, MSR_IA32_DEBUGCTL);
+	/* The local APIC's (core/apic_trap.h): writes only, reads pass. */
+	msrpm_intercept_write(msrpm, MSR_X2APIC_ICR);
+	msrpm_intercept_write(msrpm, MSR_IA32_APIC_BASE);
 	for (i = 0; i < msr_hidden_range_count; i++)
 		for (msr = msr_hidden_ranges[i].first; msr <= msr_hidden_ranges[i].last; msr++)
 			msrpm_intercept(msrpm, msr);
@@ -122,6 +132,7 @@ static const struct nested_pt_format npt_format = {
 	/* Nested walks are user accesses: every level needs U (APM 15.25.5). */
 	.table_bits = PTE_PRESENT | PTE_WRITE | PTE_USER,
 	.leaf_bits = npt_leaf_bits,
+	.write_bit = PTE_WRITE,
 };
 
 static bool alloc_structures(struct svm_vcpu *s)
@@ -356,6 +367,12 @@ void svm_prepare_entry(struct vcpu *v)
 	/* Without LBR virtualization the guest's value goes in by hand, and
 	 * only a nonzero one needs to (the host's is 0). */
 	v->dbg.swap_debugctl = !s->lbr_virt && v->dbg.guest.debugctl;
+	/* Nested entries made stricter since this CPU last flushed
+	 * (nested_protect_page): its cached translations go. */
+	if (s->nested_gen != nested_generation) {
+		s->nested_gen = nested_generation;
+		vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	}
 	waiting = v->step_armed || svm_forward_irq(vm, s->forward_irqs);
 	fast_exit_arm(v, !waiting);
 }

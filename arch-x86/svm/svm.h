@@ -21,6 +21,7 @@ struct svm_vcpu {
 	bool step_dr6_direct;        /* monitor step: the guest's MOV to DR6 could not be
 	                              * decoded and runs unintercepted in this step */
 	uint64_t efer_writable;      /* EFER bits the guest may set (efer_mask.h) */
+	uint64_t nested_gen;         /* nested_generation at this CPU's last TLB flush */
 };
 
 /* The VMRUN loop (svm_entry.asm): saves the host's hidden state, then runs

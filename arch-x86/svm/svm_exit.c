@@ -6,6 +6,7 @@
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "arch-x86/nested_paging.h"
+#include "core/apic_trap.h"
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
@@ -33,6 +34,17 @@ bool svm_leaked_guest_step(uint64_t rip)
 	return true;
 }
 
+/* RIP moved to rip past an instruction drvisor carried out: its interrupt
+ * shadow ends, a step trap is raised as the CPU would. */
+static void svm_resume_at(struct vcpu *v, uint64_t rip)
+{
+	struct vmcb *vm = ((struct svm_vcpu *)v->vendor)->vmcb;
+
+	vm->save.rip = rip;
+	vm->control.interrupt_shadow = 0;
+	vcpu_emulated_step_trap(v, vm->save.rflags);
+}
+
 void svm_skip_instruction(struct vcpu *v, unsigned len)
 {
 	struct svm_vcpu *s = v->vendor;
@@ -40,9 +52,7 @@ void svm_skip_instruction(struct vcpu *v, unsigned len)
 
 	/* Without NRIP save (QEMU TCG) the length of each intercepted
 	 * instruction is known from its encoding. */
-	vm->save.rip = s->nrip_save ? vm->control.next_rip : vm->save.rip + len;
-	vm->control.interrupt_shadow = 0;
-	vcpu_emulated_step_trap(v, vm->save.rflags);
+	svm_resume_at(v, s->nrip_save ? vm->control.next_rip : vm->save.rip + len);
 }
 
 /* IA32_DEBUGCTL is virtualized (core/debugreg.h). */
@@ -66,6 +76,10 @@ static bool msr_access(struct vcpu *v, struct svm_vcpu *s, bool write)
 
 	if (msr == MSR_IA32_DEBUGCTL)
 		return debugctl_access(v, write, val);
+	if (msr == MSR_X2APIC_ICR && write)
+		return apic_x2apic_icr_write(v, val) == MMIO_DONE;
+	if (msr == MSR_IA32_APIC_BASE && write)
+		return apic_base_write(v, val) == MMIO_DONE;
 	if (msr != MSR_IA32_EFER)
 		return false;  /* VM_CR, VM_HSAVE_PA: the guest's CPU has no SVM */
 	if (!write) {
@@ -117,11 +131,37 @@ static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 	vcpu_emulated_step_trap(v, vm->save.rflags);
 }
 
+/* A write to a write-trapped page (core/mmio_trap.h): the instruction's
+ * length comes from its decoding (next RIP is not saved for NPF without
+ * decode assists, which QEMU TCG and Bochs lack). Returns false for any
+ * other fault. */
+static bool trapped_write(struct vcpu *v, struct vmcb *vm)
+{
+	const uint64_t pw = SVM_NPF_PRESENT | SVM_NPF_WRITE;
+	unsigned len = 0;
+
+	if ((vm->control.exit_info1 & pw) != pw)
+		return false;
+	switch (mmio_write_exit(v, vm->control.exit_info2, 0,
+				vm->control.exit_int_info & SVM_EVENT_VALID, &len)) {
+	case MMIO_EXIT_SKIP:
+		svm_resume_at(v, vm->save.rip + len);
+		return true;
+	case MMIO_EXIT_GP:
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void handle_npf(struct vcpu *v, struct svm_vcpu *s)
 {
 	struct vmcb *vm = s->vmcb;
 
 	vcpu_count_exit(v, DV_EXIT_NESTED_PAGE_FAULT);
+	if (trapped_write(v, vm))
+		return;
 	if (nested_map_fault(vm->control.exit_info2)) {
 		vm->control.tlb_control = SVM_TLB_FLUSH_ALL;
 		return;

@@ -137,6 +137,9 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_SKINIT 0x086
 #define SVM_EXIT_XSETBV 0x08d
 #define SVM_EXIT_NPF 0x400
+/* NPF EXITINFO1: the #PF-style error code (APM vol. 2 15.25.6). */
+#define SVM_NPF_PRESENT (1ull << 0)
+#define SVM_NPF_WRITE (1ull << 1)
 /* A failed VMRUN reports -1; QEMU TCG reports it zero-extended, so only the
  * low 32 bits are compared (see docs/emulator-quirks.md). */
 #define SVM_EXIT_INVALID_LOW32 0xffffffffu

@@ -34,6 +34,7 @@ uint64_t ept_build(const struct vmx_controls *ctl)
 		.leaf_bits = ept_leaf_bits,
 		.uniform = ept_uniform,
 		.gib_pages = ctl->ept_1g_pages,
+		.write_bit = EPT_WRITE,
 	};
 	uint64_t top = nested_map_top(paging_top(), fmt.gib_pages), pml4;
 

@@ -20,6 +20,7 @@
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
+#include "arch-x86/nested_paging.h"
 #include "core/fast_exit.h"
 #include "core/hv_config.h"
 #include "core/irq_forward.h"
@@ -234,6 +235,12 @@ void vmx_prepare_entry(struct vcpu *v)
 			(v->step_armed && x->ctl.monitor_trap_flag ? PROC_MONITOR_TRAP_FLAG : 0) |
 			(nmi_waits ? PROC_NMI_WINDOW_EXITING : 0);
 
+	/* Nested entries made stricter since this CPU last flushed
+	 * (nested_protect_page): INVEPT drops what it cached from them. */
+	if (x->nested_gen != nested_generation) {
+		x->nested_gen = nested_generation;
+		flush_ept(x);
+	}
 	/* VMCS writes only on a change: this runs before every entry. */
 	if (proc != x->proc_now)
 		vmcs_write(VMCS_PROC_CONTROLS, x->proc_now = proc);

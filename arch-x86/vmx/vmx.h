@@ -28,6 +28,7 @@ struct vmx_vcpu {
 	uint64_t cr0_before, cr4_before;   /* the host's, put back by vmx_disable */
 	uint32_t proc_now;           /* the VMCS's primary processor-based controls */
 	uint64_t debugctl_now;       /* the VMCS's guest IA32_DEBUGCTL */
+	uint64_t nested_gen;         /* nested_generation at this CPU's last INVEPT */
 };
 
 /* What vmx_run_loop returns (vmx_entry.asm uses the same numbers). */

@@ -11,7 +11,9 @@
 #include "arch-x86/exception.h"
 #include "arch-x86/msr.h"
 #include "arch-x86/nested_paging.h"
+#include "core/apic_trap.h"
 #include "core/fast_exit.h"
+#include "core/mmio_trap.h"
 #include "core/io_policy.h"
 #include "core/irq_forward.h"
 #include "core/log.h"
@@ -43,22 +45,29 @@ static inline void wbinvd(void)
 /* RIP past the exiting instruction and blocking by STI or MOV SS ended,
  * as the instruction's completion would (the field is written only when
  * one is set: this runs on most exits). */
-static void advance_rip(void)
+static void advance_rip_by(uint64_t len)
 {
 	uint64_t intr;
 
-	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+	vmcs_write(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
 	intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
-void vmx_skip_instruction(struct vcpu *v)
+static void advance_rip(void)
+{
+	advance_rip_by(vmread(VMCS_EXIT_INSN_LEN));
+}
+
+/* Past len bytes of an instruction drvisor carried out (the exit's own
+ * length field where it has one, vmx_skip_instruction). */
+static void skip_bytes(struct vcpu *v, uint64_t len)
 {
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
 
-	advance_rip();
+	advance_rip_by(len);
 	/* The single-step trap of the exiting instruction is drvisor's to
 	 * raise (vcpu_emulated_step_trap, through the same field:
 	 * vmx_pend_step_trap); one the CPU left pending in the VMCS (Bochs
@@ -68,6 +77,11 @@ void vmx_skip_instruction(struct vcpu *v)
 		vmcs_write(VMCS_GUEST_PENDING_DBG,
 			   vmread(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
 	vcpu_emulated_step_trap(v, rflags);
+}
+
+void vmx_skip_instruction(struct vcpu *v)
+{
+	skip_bytes(v, vmread(VMCS_EXIT_INSN_LEN));
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the
@@ -130,6 +144,16 @@ static void handle_msr(struct vcpu *v, bool write)
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 
 	vcpu_count_exit(v, write ? DV_EXIT_MSR_WRITE : DV_EXIT_MSR_READ);
+	if (write && (msr == MSR_X2APIC_ICR || msr == MSR_IA32_APIC_BASE)) {
+		uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+
+		if ((msr == MSR_X2APIC_ICR ? apic_x2apic_icr_write(v, val)
+					   : apic_base_write(v, val)) == MMIO_DONE)
+			vmx_skip_instruction(v);
+		else
+			v->ops->inject_exception(v, VEC_GP, 0);
+		return;
+	}
 	if (msr == MSR_IA32_DEBUGCTL) {
 		if (debugctl_access(v, write))
 			vmx_skip_instruction(v);
@@ -249,6 +273,26 @@ static void handle_cr_access(struct vcpu *v)
 	vmx_skip_instruction(v);
 }
 
+/* A write to a write-trapped page (core/mmio_trap.h): VMX reports no
+ * instruction length for EPT violations (SDM vol. 3C 28.2.5), the decoder
+ * gives it. Returns false for any other page. */
+static bool trapped_write(struct vcpu *v, uint64_t gpa)
+{
+	bool in_delivery = vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID;
+	unsigned len = 0;
+
+	switch (mmio_write_exit(v, gpa, 0, in_delivery, &len)) {
+	case MMIO_EXIT_SKIP:
+		skip_bytes(v, len);
+		return true;
+	case MMIO_EXIT_GP:
+		v->ops->inject_exception(v, VEC_GP, 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Addresses above the map built up front are mapped now and the access
  * retried (nested_map_fault). The only guest-physical addresses EPT leaves
  * out are then drvisor's own pages and those above the CPU's physical
@@ -263,6 +307,8 @@ static void handle_ept_violation(struct vcpu *v)
 	if ((q & EPT_QUAL_NMI_UNBLOCKING) && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+	if ((q & EPT_QUAL_WRITE) && trapped_write(v, gpa))
+		return;
 	if (nested_map_fault(gpa))
 		return;
 	log_warn("guest touched %s: gpa 0x%llx, %s%s%s, qualification 0x%llx, rip 0x%llx; "

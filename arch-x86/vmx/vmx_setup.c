@@ -53,6 +53,12 @@ static void msr_bitmap_intercept(uint8_t *bm, uint32_t msr)
 	bm[wr + idx / 8] |= (uint8_t)(1u << (idx % 8));
 }
 
+/* Exit on writes of msr, in 0-0x1fff; reads pass. */
+static void msr_bitmap_intercept_write(uint8_t *bm, uint32_t msr)
+{
+	bm[MSR_BITMAP_WRITE_LOW + msr / 8] |= (uint8_t)(1u << (msr % 8));
+}
+
 /* The guest sees a CPU without VMX (vcpu_emulate_cpuid), where the VMX
  * MSRs do not exist, nor those core/msr_policy.h hides: vmx_exit.c answers
  * every read and write with #GP; IA32_FEATURE_CONTROL reads locked with VMX
@@ -66,6 +72,9 @@ static void setup_msr_bitmap(uint8_t *bm, bool xsaves)
 
 	msr_bitmap_intercept(bm, MSR_IA32_FEATURE_CONTROL);
 	msr_bitmap_intercept(bm, MSR_IA32_DEBUGCTL); /* virtualized: core/debugreg.c */
+	/* The local APIC's (core/apic_trap.h): writes only. */
+	msr_bitmap_intercept_write(bm, MSR_X2APIC_ICR);
+	msr_bitmap_intercept_write(bm, MSR_IA32_APIC_BASE);
 	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_EXIT_CTLS2; msr++)
 		msr_bitmap_intercept(bm, msr);
 	for (i = 0; i < msr_hidden_range_count; i++)

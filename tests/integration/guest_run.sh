@@ -7,7 +7,7 @@
 #
 # usage: guest_run.sh PLATFORM GUEST MODE
 #   PLATFORM  qemu | bochs-vmx | bochs-svm
-#   GUEST     hello | isolation | handoff | traps | events
+#   GUEST     hello | isolation | handoff | traps | events | apic_mmio
 #   MODE      drvisor | drvisor-lazy | native   (drvisor: dr_switch=eager,
 #             the default; drvisor-lazy: dr_switch=lazy)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -51,9 +51,12 @@ static uint64_t leaf_bits(uint64_t addr, uint64_t size)
 	return LEAF;
 }
 
+#define WRITE 0x2ull /* the test format's write bit, within LEAF */
+
 static const struct nested_pt_format fmt_1g = { .table_bits = TABLE, .leaf_bits = leaf_bits,
-						.gib_pages = true };
-static const struct nested_pt_format fmt_2m = { .table_bits = TABLE, .leaf_bits = leaf_bits };
+						.gib_pages = true, .write_bit = WRITE };
+static const struct nested_pt_format fmt_2m = { .table_bits = TABLE, .leaf_bits = leaf_bits,
+						.write_bit = WRITE };
 
 /* Walk root for gpa: the physical address it maps to, or ~0 if none. */
 static uint64_t translate(uint64_t root, uint64_t gpa)
@@ -166,6 +169,111 @@ static void out_of_pages(void **state)
 	assert_false(nested_map_fault(40 * TIB)); /* needs a new PDPT: none left */
 }
 
+/* The leaf entry that maps gpa and its page size (0 when none). */
+static uint64_t leaf_of(uint64_t root, uint64_t gpa, uint64_t *size)
+{
+	const uint64_t *t = (const uint64_t *)(uintptr_t)root;
+	unsigned level;
+
+	for (level = 0; level < 4; level++) {
+		unsigned shift = 39 - 9 * level;
+		uint64_t e = t[(gpa >> shift) & 511];
+
+		*size = 1ull << shift;
+		if (!e)
+			return *size = 0;
+		if (level == 3 || (e & NPT_LARGE_PAGE))
+			return e;
+		t = (const uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
+	}
+	return *size = 0;
+}
+
+/* Write-trapping one page inside a 1 GiB leaf (core/mmio_trap.h): it is
+ * split down to 4 KiB (a PD and a PT), the page loses only its write bit,
+ * every other page keeps its identity mapping and rights. */
+static void protect_splits_to_4k(void **state)
+{
+	const uint64_t apic = 0xfee00000ull;
+	uint64_t root, size, e, gen;
+	unsigned before;
+
+	(void)state;
+	phys_bits = 46;
+	root = build(&fmt_1g, 1ull << 32);
+	e = leaf_of(root, apic, &size);
+	assert_int_equal(size, SIZE_1G);
+	before = pages_given;
+	gen = nested_generation;
+	assert_true(nested_protect_page(apic, apic, true));
+	assert_int_equal(pages_given - before, 2);
+	assert_int_equal(nested_generation, gen + 1);
+	e = leaf_of(root, apic, &size);
+	assert_int_equal(size, PAGE_SIZE);
+	assert_int_equal(e & PTE_ADDR_MASK, apic);
+	assert_int_equal(e & 0xfff, LEAF & ~WRITE);
+	e = leaf_of(root, apic + PAGE_SIZE, &size);       /* the PT's neighbours */
+	assert_int_equal(size, PAGE_SIZE);
+	assert_int_equal(e, (apic + PAGE_SIZE) | LEAF);
+	e = leaf_of(root, apic - SIZE_2M, &size);         /* the PD's neighbours */
+	assert_int_equal(size, SIZE_2M);
+	assert_int_equal(e, (apic - SIZE_2M) | LEAF | NPT_LARGE_PAGE);
+	assert_int_equal(translate(root, 3ull << 30), 3ull << 30);
+	assert_int_equal(translate(root, (4ull << 30) - 1), (4ull << 30) - 1);
+	/* A second page in the same PT: no more tables. */
+	before = pages_given;
+	assert_true(nested_protect_page(apic + PAGE_SIZE, apic + PAGE_SIZE, true));
+	assert_int_equal(pages_given, before);
+}
+
+/* The absent-device page: the guest page maps another host page,
+ * read-only; a 2 MiB map splits once. */
+static void protect_remaps(void **state)
+{
+	const uint64_t gpa = 0xc0001000ull, other = 0x12345000ull;
+	uint64_t root, size, e;
+
+	(void)state;
+	phys_bits = 40;
+	root = build(&fmt_2m, 2ull << 30);
+	assert_true(nested_protect_page(gpa, other, true));
+	e = leaf_of(root, gpa, &size);
+	assert_int_equal(size, PAGE_SIZE);
+	assert_int_equal(e, other | (LEAF & ~WRITE));
+	assert_int_equal(translate(root, gpa + PAGE_SIZE), gpa + PAGE_SIZE);
+	assert_int_equal(translate(root, gpa - PAGE_SIZE), gpa - PAGE_SIZE);
+	/* Writable again: the identity back. */
+	assert_true(nested_protect_page(gpa, gpa, false));
+	assert_int_equal(leaf_of(root, gpa, &size), gpa | LEAF);
+}
+
+/* Refused: unaligned, in the hole, at or above the width; out of pages
+ * leaves the map as it was. Above the map built up front it is mapped
+ * on demand first. */
+static void protect_refusals(void **state)
+{
+	uint64_t root, size;
+
+	(void)state;
+	phys_bits = 46;
+	root = build(&fmt_1g, 1ull << 32);
+	assert_false(nested_protect_page(0xfee00080ull, 0xfee00000ull, true));
+	assert_false(nested_protect_page(HOLE_BASE, HOLE_BASE, true));
+	assert_false(nested_protect_page(HOLE_BASE + HOLE_SIZE - PAGE_SIZE, 0, true));
+	assert_false(nested_protect_page(1ull << 46, 1ull << 46, true));
+	/* One page: the 1 GiB leaf splits to 2 MiB ones, the PT is missing;
+	 * the memory is mapped as before, writable. */
+	pages_left = 1;
+	assert_false(nested_protect_page(0x80000000ull, 0x80000000ull, true));
+	assert_int_equal(leaf_of(root, 0x80000000ull, &size), 0x80000000ull | LEAF | NPT_LARGE_PAGE);
+	assert_int_equal(size, SIZE_2M);
+	assert_int_equal(translate(root, 0xbfffffffull), 0xbfffffffull);
+	pages_left = POOL_PAGES;
+	assert_true(nested_protect_page(5 * TIB, 5 * TIB, true));
+	assert_int_equal(leaf_of(root, 5 * TIB, &size) & 0xfff, LEAF & ~WRITE);
+	assert_int_equal(translate(root, 5 * TIB + PAGE_SIZE), 5 * TIB + PAGE_SIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +282,9 @@ int main(void)
 		cmocka_unit_test(hole_never_maps),
 		cmocka_unit_test(width_capped_at_48_bits),
 		cmocka_unit_test(out_of_pages),
+		cmocka_unit_test(protect_splits_to_4k),
+		cmocka_unit_test(protect_remaps),
+		cmocka_unit_test(protect_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);
