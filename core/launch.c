@@ -10,6 +10,7 @@
 #include "hv_config.h"
 #include "log.h"
 #include "monitor_target.h"
+#include "pci_hide.h"
 #include "vcpu.h"
 #include "vcpu_stats.h"
 #include "arch-x86/cpu.h"
@@ -126,6 +127,7 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 	/* The APIC trap goes into the nested map vcpu_init built, before any
 	 * guest code runs. */
 	if (ops->vcpu_init(v, &gs) && apic_trap_init()) {
+		pci_hide_pages(); /* the monitor's ECAM/MMIO pages, issue 15 */
 		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s",
 			 ops->name, (unsigned long long)gs.rip,
 			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");

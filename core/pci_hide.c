@@ -1,6 +1,8 @@
 /* The monitor's PCI function, hidden from the guest (core/pci_hide.h). */
 #include "pci_hide.h"
 #include "log.h"
+#include "memory.h"
+#include "mmio_trap.h"
 #include "monitor_port.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/exception.h"
@@ -27,6 +29,39 @@ void pci_hide_init(void)
 			  PCI_CF8_FUNCTION_MASK;
 	guest_cf8 = inl(PCI_CONFIG_ADDRESS);
 	active = true;
+}
+
+/* [first, end) page by page; false at the first page that failed. */
+static bool hide_range(uint64_t first, uint64_t end, const char *what)
+{
+	uint64_t page;
+
+	for (page = first & ~(PAGE_SIZE - 1); page < end; page += PAGE_SIZE) {
+		if (!nested_hide_page(page)) {
+			log_error("monitor: cannot hide %s page 0x%llx from the guest: it may "
+				  "reach the monitor's UART there", what, (unsigned long long)page);
+			return false;
+		}
+	}
+	return true;
+}
+
+void pci_hide_pages(void)
+{
+	const struct dv_monitor_uart *m = &monitor_port;
+	uint64_t first = m->base, end = m->base + ((uint64_t)UART_REG_COUNT << m->shift);
+
+	if (m->is_pci && m->ecam_page)
+		hide_range(m->ecam_page, m->ecam_page + PAGE_SIZE, "the PCI function's ECAM");
+	if (m->space != UART_SPACE_MMIO)
+		return;
+	/* The whole BAR when it is small: an OS must not find the rest of
+	 * the card either; else the register block alone. */
+	if (m->is_pci && m->bar_size <= PCI_HIDE_BAR_PAGES * PAGE_SIZE) {
+		first = m->bar_base;
+		end = m->bar_base + m->bar_size;
+	}
+	hide_range(first, end, "the UART's register");
 }
 
 static uint32_t port_read(uint16_t port, unsigned bytes)

@@ -36,6 +36,15 @@ bool pci_hide_active(void);
  * one; call before the first guest entry. */
 void pci_hide_init(void);
 
+/* Make the monitor's pages the absent-device page in the nested page
+ * tables (core/mmio_trap.h): its function's ECAM page, and its registers'
+ * pages when it is memory-mapped (the whole BAR of a PCI UART, up to
+ * PCI_HIDE_BAR_PAGES pages). Call after the nested map is built, before
+ * the first guest entry; says what it could not hide. */
+void pci_hide_pages(void);
+
+#define PCI_HIDE_BAR_PAGES 8
+
 /* Carry out v's access a to one of 0xCF8-0xCFF (see the top). Returns
  * false when the guest gets #GP (string I/O). */
 bool pci_hide_io(struct vcpu *v, const struct io_access *a);
