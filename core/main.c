@@ -123,6 +123,11 @@ uint64_t core_main(struct boot_info *bi)
 	hv_config = bi->config;
 	monitor_port_init(bi, &monitor_uart);
 	log_init(&monitor_uart, bi->config.log_level);
+	if (bi->config.monitor_share && !hv_config.monitor_share)
+		log_warn("monitor_share=on refused: the guest cannot share a %s UART (%s); "
+			 "the port is drvisor's alone", monitor_port.is_pci ? "PCI" : "memory-mapped",
+			 monitor_port.is_pci ? "its function is hidden from the guest"
+					     : "its page reads as an absent device");
 	/* The firmware may share this port and leave a line unfinished: start
 	 * our output on a line of its own. */
 	log_raw("\n");

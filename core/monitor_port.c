@@ -9,6 +9,13 @@ bool monitor_port_init(const struct boot_info *bi, struct uart *u)
 {
 	monitor_port = bi->monitor;
 	monitor_port.why[DV_UART_WHY_MAX - 1] = 0; /* the loader's text, bounded */
+	/* Sharing emulates a polled UART for the guest on the monitor's I/O
+	 * ports. A memory-mapped one is the absent-device page, which has no
+	 * such emulation (its reads come from memory, not from an exit); a
+	 * PCI function is hidden, so no guest would find it, and showing it
+	 * would hand it to an OS driver that wants its interrupt. */
+	if (hv_config.monitor_share && (monitor_port.space == UART_SPACE_MMIO || monitor_port.is_pci))
+		hv_config.monitor_share = 0;
 	*u = (struct uart){ .base = monitor_port.base, .space = (uint8_t)monitor_port.space,
 			    .width = (uint8_t)monitor_port.width,
 			    .shift = (uint8_t)monitor_port.shift, .clock = monitor_port.clock };

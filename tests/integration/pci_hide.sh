@@ -9,19 +9,23 @@
 # function's BAR0 and COMMAND (its exit statistics, DV_HC_REPORT_STATS),
 # and COM1 the firmware's console (the loader's lines after the launch).
 #
-# usage: pci_hide.sh MODE     (native | drvisor)
+# usage: pci_hide.sh MODE     (native | drvisor | share)
+#   share: drvisor with monitor_share=on, which a PCI UART cannot honour:
+#   refused with a warning, the function hidden all the same.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
 
-mode=${1:?usage: pci_hide.sh native|drvisor}
+mode=${1:?usage: pci_hide.sh native|drvisor|share}
 dv_require qemu-system-x86_64
 name=pci_hide.$mode.qemu
 rd=$(dv_run_dir "$name")
 case $mode in
 native) dv_native_esp pcihide "$rd/esp" ;;
-drvisor)
+drvisor | share)
+	share=off
+	[[ $mode == share ]] && share=on
 	"$DV_TOOLS/mkesp" --out "$rd/esp" --build "$(dv_build_dir)" --clean \
-		--cfg monitor=pci:00:06.0 --cfg log_level=info \
+		--cfg monitor=pci:00:06.0 --cfg log_level=info --cfg "monitor_share=$share" \
 		--cfg 'next=\drvisor\tests\pcihide.efi' --guest pcihide >/dev/null
 	;;
 *) dv_fail "unknown mode '$mode'" ;;
@@ -50,5 +54,9 @@ dv_assert_line "$rd/com1.log" '^drvisor: starting \\drvisor\\tests\\pcihide.efi'
 # After the guest's writes to BAR0/COMMAND: still drvisor's wire.
 dv_assert_line "$rd/com2.log" 'drvisor: stats vcpu0 ' \
 	"no exit statistics on the monitor's PCI UART after the guest's writes to its function"
+if [[ $mode == share ]]; then
+	dv_assert_line "$rd/com2.log" "^drvisor: warning: monitor_share=on refused: the guest cannot share a PCI UART \\(its function is hidden from the guest\\)" \
+		"monitor_share=on on a PCI UART was not refused"
+fi
 dv_assert_no_line "$rd/com2.log" 'HOST EXCEPTION|unexpected exit|VMRUN failed|VM entry failed|cannot hide'
 dv_pass "$name in $((SECONDS - start))s"
