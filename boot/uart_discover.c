@@ -50,6 +50,11 @@ static void why(struct dv_monitor_uart *m, const CHAR16 *fmt, ...)
 	m->why[i] = 0;
 }
 
+static UINT32 get32(const UINT8 *p)
+{
+	return (UINT32)p[0] | (UINT32)p[1] << 8 | (UINT32)p[2] << 16 | (UINT32)p[3] << 24;
+}
+
 /* v in lower-case hex with at least digits digits (gnu-efi's %x writes
  * upper case; the core's banner and `info` write lower). */
 static const char *hex(char *buf, uint64_t v, unsigned digits)
@@ -178,11 +183,6 @@ static BOOLEAN answers(const struct dv_monitor_uart *m)
 
 /* ---- the firmware's console ports ---- */
 
-static UINT32 get32(const UINT8 *p)
-{
-	return (UINT32)p[0] | (UINT32)p[1] << 8 | (UINT32)p[2] << 16 | (UINT32)p[3] << 24;
-}
-
 /* Whether the console variable name's device path has a PNP0501 node
  * with UID uid (EDK2 numbers the PC's COM ports from UID 0). */
 static BOOLEAN console_uses(CHAR16 *name, UINT32 uid)
@@ -223,6 +223,26 @@ static void set_port(struct dv_monitor_uart *m, UINT16 port, uint32_t clock)
 	m->clock = clock;
 }
 
+#define RSDP_RSDT 16    /* ACPI 6.5 5.2.5.3: the RSDT's 32-bit address */
+
+/* Take table pa out of the root tables that list it: the one acpi_find
+ * walked (the XSDT where there is one) and the RSDT, which an ACPI 1.0 OS
+ * reads. True when some root listed it. */
+static BOOLEAN hide_table(const struct boot_info *bi, const struct acpi_found *f)
+{
+	const uint8_t *r = acpi_map(bi->acpi_rsdp, RSDP_RSDT + 4, (void *)bi), *h;
+	BOOLEAN gone = acpi_sdt_drop((uint8_t *)(UINTN)f->sdt_pa, f->entry_size, f->pa);
+	uint64_t rsdt = r ? get32(r + RSDP_RSDT) : 0;
+
+	if (!rsdt || rsdt == f->sdt_pa || f->pa >> 32)
+		return gone;
+	h = acpi_map(rsdt, ACPI_HEADER_LEN, (void *)bi);
+	if (!h || !(h = acpi_map(rsdt, get32(h + 4), (void *)bi)) ||
+	    acpi_table_check(h, get32(h + 4), "RSDT", ACPI_HEADER_LEN))
+		return gone;
+	return acpi_sdt_drop((uint8_t *)(UINTN)rsdt, 4, f->pa) || gone;
+}
+
 /* SPCR's or DBG2's port: as the table says; a PCI function SPCR names is
  * resolved through its BARs (to hide it). */
 static const char *from_table(struct boot_info *bi, const char *sig, uint32_t clock)
@@ -257,7 +277,7 @@ static const char *from_table(struct boot_info *bi, const char *sig, uint32_t cl
 	if (!answers(m))
 		return "no UART answers at its address";
 	/* The OS is not to use the port drvisor keeps (see the top). */
-	if (acpi_sdt_drop((uint8_t *)(UINTN)f.sdt_pa, f.entry_size, f.pa))
+	if (hide_table(bi, &f))
 		m->acpi_hidden |= sig[0] == 'S' ? DV_ACPI_HID_SPCR : DV_ACPI_HID_DBG2;
 	return NULL;
 }

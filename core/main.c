@@ -66,9 +66,9 @@ static void monitor_banner(void)
 			 m->space == UART_SPACE_IO ? "intercepted" : "unmapped",
 			 m->ecam_page ? ", ECAM page unmapped" : ", no ECAM");
 	if (m->acpi_hidden)
-		log_info("monitor: ACPI %s%s taken out of the XSDT/RSDT: the OS is not to use this port",
-			 m->acpi_hidden & DV_ACPI_HID_SPCR ? "SPCR " : "",
-			 m->acpi_hidden & DV_ACPI_HID_DBG2 ? "DBG2 " : "");
+		log_info("monitor: ACPI %s taken out of the XSDT/RSDT: the OS is not to use this port",
+			 m->acpi_hidden == DV_ACPI_HID_SPCR ? "SPCR"
+			 : m->acpi_hidden == DV_ACPI_HID_DBG2 ? "DBG2" : "SPCR and DBG2");
 }
 
 static void banner(const struct boot_info *bi)
