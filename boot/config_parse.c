@@ -119,6 +119,25 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+/* Index of the first c in s[from, to), or to when there is none. */
+static size_t find_byte(const char *s, size_t from, size_t to, char c)
+{
+	while (from < to && s[from] != c)
+		from++;
+	return from;
+}
+
+/* True when the n bytes at s equal NUL-terminated lit ignoring ASCII case. */
+static int mem_ieq(const char *s, size_t n, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!lit[i] || to_lower(s[i]) != to_lower(lit[i]))
+			return 0;
+	return lit[n] == 0;
+}
+
 /* ---- message building ------------------------------------------------- */
 
 /* A bounded, always NUL-terminated text buffer; text past cap is dropped. */
@@ -251,8 +270,139 @@ static int set_word(uint32_t *field, const char *value, const char *const *names
 	return -1;
 }
 
-/* monitor=com1..com4 or an I/O port 1..0xffff. */
-static int set_monitor(struct dv_config *cfg, const char *value, struct msg *why)
+/* The n bytes at s as a number (decimal or 0x-hex) into *out; NULL or why
+ * not. */
+static const char *parse_number_n(const char *s, size_t n, uint64_t *out)
+{
+	char buf[24];
+
+	if (n >= sizeof(buf))
+		return "number too large";
+	copy_bytes(buf, s, n);
+	return parse_number(buf, out);
+}
+
+/* The n bytes at s as hex digits (1..2 of them, no 0x) below limit. */
+static int parse_hex_field(const char *s, size_t n, unsigned limit, uint8_t *out)
+{
+	unsigned v = 0;
+	size_t i;
+
+	if (n == 0 || n > 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int d = digit_value(s[i], 16);
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + (unsigned)d;
+	}
+	if (v >= limit)
+		return -1;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* The monitor= value being built: applied to cfg only when all of it is
+ * good, so that a bad value changes nothing. */
+struct monitor_spec {
+	uint32_t kind;
+	uint16_t port;
+	uint8_t bus, dev, fn, bar;
+	uint64_t mmio;
+	uint32_t width, shift, clock;
+};
+
+/* One ",key=value" option of pci: or mmio: (n bytes at s, without the
+ * comma). Returns NULL or why it is bad. */
+static const char *monitor_option(struct monitor_spec *m, const char *s, size_t n)
+{
+	size_t eq = find_byte(s, 0, n, '=');
+	uint64_t v;
+
+	if (eq == n)
+		return "an option must be key=value (bar=, width=, shift=, clock=)";
+	if (parse_number_n(s + eq + 1, n - eq - 1, &v))
+		return "an option's value must be a number";
+	if (mem_ieq(s, eq, "bar") && m->kind == DV_MONITOR_PCI) {
+		if (v > 5)
+			return "bar= must be 0..5";
+		m->bar = (uint8_t)v;
+	} else if (mem_ieq(s, eq, "width") && m->kind == DV_MONITOR_MMIO) {
+		if (v != 1 && v != 4)
+			return "width= must be 1 or 4 (bytes per register)";
+		m->width = (uint32_t)v;
+	} else if (mem_ieq(s, eq, "shift") && m->kind == DV_MONITOR_MMIO) {
+		if (v > 4)
+			return "shift= must be 0..4";
+		m->shift = (uint32_t)v;
+	} else if (mem_ieq(s, eq, "clock")) {
+		/* The divisor is clock / (16 x baud): 50 baud needs 800 Hz. */
+		if (v < 16u * 50 || v > 0xffffffffu)
+			return "clock= must be 800..4294967295 Hz";
+		m->clock = (uint32_t)v;
+	} else {
+		return m->kind == DV_MONITOR_PCI ? "pci: takes bar= and clock= only"
+						  : "mmio: takes width=, shift= and clock= only";
+	}
+	return NULL;
+}
+
+/* The ",option" list after pci:BB:DD.F or mmio:0xADDR, from s[pos, n). */
+static const char *monitor_options(struct monitor_spec *m, const char *s, size_t pos, size_t n)
+{
+	const char *bad;
+	size_t end;
+
+	while (pos < n) {
+		if (s[pos] != ',')
+			return "options follow a ','";
+		pos++;
+		end = find_byte(s, pos, n, ',');
+		bad = monitor_option(m, s + pos, end - pos);
+		if (bad)
+			return bad;
+		pos = end;
+	}
+	return NULL;
+}
+
+/* pci:BB:DD.F (hex, as lspci prints it) and its options. */
+static const char *monitor_pci(struct monitor_spec *m, const char *s, size_t n)
+{
+	size_t c = find_byte(s, 0, n, ':'), dot = find_byte(s, 0, n, '.');
+	size_t end = find_byte(s, 0, n, ',');
+
+	m->kind = DV_MONITOR_PCI;
+	m->bar = DV_MONITOR_BAR_FIRST;
+	if (c == n || dot == n || dot < c || dot + 2 != end)
+		return "pci: needs BB:DD.F (hex bus, device, function, e.g. pci:00:03.0)";
+	if (parse_hex_field(s, c, 0x100, &m->bus))
+		return "pci: bus must be 00..ff";
+	if (parse_hex_field(s + c + 1, dot - c - 1, 0x20, &m->dev))
+		return "pci: device must be 00..1f";
+	if (parse_hex_field(s + dot + 1, 1, 8, &m->fn))
+		return "pci: function must be 0..7";
+	return monitor_options(m, s, end, n);
+}
+
+/* mmio:0xADDR and its options. */
+static const char *monitor_mmio(struct monitor_spec *m, const char *s, size_t n)
+{
+	size_t end = find_byte(s, 0, n, ',');
+
+	m->kind = DV_MONITOR_MMIO;
+	if (end == 0)
+		return "mmio: needs an address (mmio:0xfe030000)";
+	if (parse_number_n(s, end, &m->mmio))
+		return "mmio: the address must be a number";
+	if (m->mmio == 0 || m->mmio >= (1ull << 52))
+		return "mmio: the address must be 1..2^52-1";
+	return monitor_options(m, s, end, n);
+}
+
+/* com1..com4 or an I/O port 1..0xffff. */
+static const char *monitor_port(struct monitor_spec *m, const char *value)
 {
 	static const uint16_t com_ports[] = { DV_COM1_PORT, DV_COM2_PORT, DV_COM3_PORT,
 					      DV_COM4_PORT };
@@ -260,21 +410,54 @@ static int set_monitor(struct dv_config *cfg, const char *value, struct msg *why
 	uint64_t port;
 	uint32_t i;
 
+	m->kind = DV_MONITOR_PORT;
 	for (i = 0; i < COUNT(com_names); i++) {
 		if (str_ieq(value, com_names[i])) {
-			cfg->monitor_port = com_ports[i];
-			return 0;
+			m->port = com_ports[i];
+			return NULL;
 		}
 	}
-	if (parse_number(value, &port)) {
-		msg_str(why, "must be com1..com4 or a port number 1..0xffff");
+	if (parse_number(value, &port))
+		return "must be com1..com4, a port number 1..0xffff, auto, pci:BB:DD.F or mmio:0xADDR";
+	if (port == 0 || port > 0xffff)
+		return port ? "port must be 1..0xffff" : "port 0 is not allowed";
+	m->port = (uint16_t)port;
+	return NULL;
+}
+
+/* monitor=com1..com4|PORT|auto|pci:BB:DD.F[,bar=N][,clock=HZ]|
+ * mmio:0xADDR[,width=1|4][,shift=0..4][,clock=HZ]. */
+static int set_monitor(struct dv_config *cfg, const char *value, struct msg *why)
+{
+	struct monitor_spec m = { .port = cfg->monitor_port, .width = 1,
+				  .clock = DV_UART_DEFAULT_CLOCK, .bar = DV_MONITOR_BAR_FIRST };
+	size_t n = str_len(value);
+	const char *bad;
+
+	if (str_ieq(value, "auto")) {
+		m.kind = DV_MONITOR_AUTO;
+		bad = NULL;
+	} else if (n >= 4 && mem_ieq(value, 4, "pci:")) {
+		bad = monitor_pci(&m, value + 4, n - 4);
+	} else if (n >= 5 && mem_ieq(value, 5, "mmio:")) {
+		bad = monitor_mmio(&m, value + 5, n - 5);
+	} else {
+		bad = monitor_port(&m, value);
+	}
+	if (bad) {
+		msg_str(why, bad);
 		return -1;
 	}
-	if (port == 0 || port > 0xffff) {
-		msg_str(why, port ? "port must be 1..0xffff" : "port 0 is not allowed");
-		return -1;
-	}
-	cfg->monitor_port = (uint16_t)port;
+	cfg->monitor_kind = m.kind;
+	cfg->monitor_port = m.port;
+	cfg->monitor_pci_bus = m.bus;
+	cfg->monitor_pci_dev = m.dev;
+	cfg->monitor_pci_fn = m.fn;
+	cfg->monitor_pci_bar = m.bar;
+	cfg->monitor_mmio = m.mmio;
+	cfg->monitor_width = m.width;
+	cfg->monitor_shift = m.shift;
+	cfg->monitor_clock = m.clock;
 	return 0;
 }
 
@@ -407,6 +590,14 @@ void dv_config_defaults(struct dv_config *cfg)
 
 	cfg->monitor_port = DV_DEFAULT_MONITOR_PORT;
 	cfg->reserved0 = 0;
+	cfg->monitor_kind = DV_MONITOR_PORT;
+	cfg->monitor_pci_bus = cfg->monitor_pci_dev = cfg->monitor_pci_fn = 0;
+	cfg->monitor_pci_bar = DV_MONITOR_BAR_FIRST;
+	cfg->monitor_mmio = 0;
+	cfg->monitor_width = 1;
+	cfg->monitor_shift = 0;
+	cfg->monitor_clock = DV_UART_DEFAULT_CLOCK;
+	cfg->reserved1 = 0;
 	cfg->baud = DV_DEFAULT_BAUD;
 	cfg->dr_switch = DV_DEFAULT_DR_SWITCH;
 	cfg->log_level = DV_DEFAULT_LOG_LEVEL;
@@ -525,14 +716,6 @@ static int apply_pair(struct dv_config *cfg, const char *key, size_t klen,
 	return 0;
 }
 
-/* Index of the first c in s[from, to), or to when there is none. */
-static size_t find_byte(const char *s, size_t from, size_t to, char c)
-{
-	while (from < to && s[from] != c)
-		from++;
-	return from;
-}
-
 /* Apply one line of the file (n bytes, its LF removed). Returns the number
  * of problems reported (0 or 1). */
 static int parse_file_line(struct dv_config *cfg, const char *s, size_t n,
@@ -605,17 +788,6 @@ static size_t option_token_end(const char *s, size_t i, size_t len)
 	while (i < len && !is_option_blank(s[i]))
 		i++;
 	return i;
-}
-
-/* True when the n bytes at s equal NUL-terminated lit ignoring ASCII case. */
-static int mem_ieq(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!lit[i] || to_lower(s[i]) != to_lower(lit[i]))
-			return 0;
-	return lit[n] == 0;
 }
 
 /* Trim option blanks from the end of s[from, *to). */

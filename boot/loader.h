@@ -40,6 +40,12 @@ void config_print(const struct dv_config *cfg);
  * Returns EFI_SUCCESS or prints why not. */
 EFI_STATUS bootinfo_collect(struct boot_info *bi);
 
+/* Resolve cfg's monitor= into bi->monitor (boot/uart_discover.c): the
+ * port, how it was chosen, and the PCI function and ACPI tables to hide.
+ * Needs bi's memory map and RSDP (bootinfo_collect first). Prints the
+ * outcome; what fails falls back to COM1, said so. */
+void uart_discover(const struct dv_config *cfg, struct boot_info *bi);
+
 /* Load CORE.ELF from the loader's directory into a fresh EfiReservedMemoryType
  * reservation, relocate it, and place a zeroed boot_info and the core's heap
  * after it. On success returns the entry point and bi; on failure prints one

@@ -52,6 +52,7 @@ static BOOLEAN run_core(const struct loader_self *self, const struct dv_config *
 	bi->config = *cfg;
 	if (EFI_ERROR(bootinfo_collect(bi)))
 		return FALSE;
+	uart_discover(cfg, bi);
 	Print(L"drvisor: entering the core (%d CPUs, RSDP 0x%lx)\n", bi->cpu_count, bi->acpi_rsdp);
 	st = entry(bi, 0, DV_CORE_SETUP);
 	if (st == DV_CORE_OK) {

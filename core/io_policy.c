@@ -1,7 +1,9 @@
 /* The guest's view of the monitor's UART (core/io_policy.h). */
 #include "io_policy.h"
 #include "hv_config.h"
+#include "monitor_port.h"
 #include "monitor_target.h"
+#include "pci_hide.h"
 #include "arch-x86/dr.h"
 #include "arch-x86/exception.h"
 
@@ -37,9 +39,21 @@ void io_guest_input(uint8_t byte)
 		shared.queue[shared.tail++ % GUEST_QUEUE] = byte;
 }
 
+static uint8_t shared_read(unsigned reg);
+
 static uint8_t hidden_read(unsigned reg)
 {
 	return reg == REG_LSR ? LSR_IDLE : ABSENT_BYTE;
+}
+
+/* A port of the monitor's range that is no register (the rest of a PCI
+ * UART's I/O BAR, the bytes between registers spaced apart) reads as
+ * nothing and drops writes, shared or not. */
+static uint8_t guest_read(unsigned reg)
+{
+	if (reg >= MONITOR_UART_SPAN)
+		return ABSENT_BYTE;
+	return hv_config.monitor_share ? shared_read(reg) : hidden_read(reg);
 }
 
 static uint8_t shared_read(unsigned reg)
@@ -80,8 +94,7 @@ static uint64_t port_in(uint64_t rax, uint16_t port, unsigned bytes)
 	unsigned i;
 
 	for (i = 0; i < bytes; i++) {
-		unsigned reg = (uint16_t)(port + i - hv_config.monitor_port) % MONITOR_UART_SPAN;
-		uint64_t b = hv_config.monitor_share ? shared_read(reg) : hidden_read(reg);
+		uint64_t b = guest_read(monitor_port_reg((uint16_t)(port + i)));
 
 		rax = (rax & ~(0xffull << (8 * i))) | (b << (8 * i));
 	}
@@ -94,9 +107,36 @@ static void port_out(uint64_t rax, uint16_t port, unsigned bytes)
 {
 	unsigned i;
 
-	for (i = 0; hv_config.monitor_share && i < bytes; i++)
-		shared_write((uint16_t)(port + i - hv_config.monitor_port) % MONITOR_UART_SPAN,
-			     (uint8_t)(rax >> (8 * i)));
+	unsigned reg;
+
+	for (i = 0; hv_config.monitor_share && i < bytes; i++) {
+		reg = monitor_port_reg((uint16_t)(port + i));
+		if (reg < MONITOR_UART_SPAN)
+			shared_write(reg, (uint8_t)(rax >> (8 * i)));
+	}
+}
+
+unsigned io_intercept_count(void)
+{
+	uint16_t first, count;
+
+	return (monitor_port_io_range(&first, &count) ? 1 : 0) + (pci_hide_active() ? 1 : 0);
+}
+
+void io_intercept_range(unsigned i, uint16_t *first, uint16_t *count)
+{
+	if (i == 0 && monitor_port_io_range(first, count))
+		return;
+	*first = PCI_HIDE_PORT_FIRST;
+	*count = PCI_HIDE_PORT_COUNT;
+}
+
+bool io_intercepted(struct vcpu *v, const struct io_access *a)
+{
+	if (pci_hide_active() && a->port >= PCI_HIDE_PORT_FIRST &&
+	    a->port < PCI_HIDE_PORT_FIRST + PCI_HIDE_PORT_COUNT)
+		return pci_hide_io(v, a);
+	return io_monitor_port(v, a);
 }
 
 bool io_monitor_port(struct vcpu *v, const struct io_access *a)

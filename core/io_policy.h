@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include "vcpu.h"
 
-#define MONITOR_UART_SPAN 8   /* a 16550 decodes 8 ports */
+#define MONITOR_UART_SPAN 8   /* a 16550 decodes 8 registers */
 #define MONITOR_ESCAPE 0x1d   /* Ctrl-] */
 
 /* One intercepted I/O instruction, decoded by the vendor. */
@@ -33,6 +33,18 @@ struct io_access {
 	uint8_t bytes;            /* 1, 2 or 4 */
 	bool in, string, rep;
 };
+
+/* The guest I/O port ranges that exit, for the vendor's I/O bitmap:
+ * range i of io_intercept_count(), [first, first + count). The monitor's
+ * UART when it is in I/O space (core/monitor_port.h) and 0xCF8-0xCFF
+ * when its PCI function is hidden (core/pci_hide.h). */
+unsigned io_intercept_count(void);
+void io_intercept_range(unsigned i, uint16_t *first, uint16_t *count);
+
+/* An intercepted I/O instruction: to the PCI configuration ports or the
+ * monitor's UART. Returns false when the guest gets #GP (then the caller
+ * leaves RIP alone). */
+bool io_intercepted(struct vcpu *v, const struct io_access *a);
 
 /* Carry out an access of v to the monitor's UART: IN and OUT as the mode
  * says; OUTS consumes its data as the hardware would (RSI, and RCX with REP;

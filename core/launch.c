@@ -12,6 +12,7 @@
 #include "log.h"
 #include "monitor_target.h"
 #include "pcpu.h"
+#include "pci_hide.h"
 #include "vcpu.h"
 #include "vcpu_stats.h"
 #include "arch-x86/cpu.h"
@@ -105,14 +106,15 @@ static void seed_gprs(struct vcpu *v, const struct guest_state *gs)
 	v->gprs.r15 = gs->r15;
 }
 
-/* The machine's one APIC page trap, set by the first CPU that launches
- * (the loader launches them one at a time). */
-static bool apic_trapped(void)
+/* The machine's one APIC page trap and the monitor UART's hidden pages
+ * (issue 15), set by the first CPU that launches (the loader launches them
+ * one at a time) in the nested map its vcpu_init built. */
+static bool machine_traps_set(void)
 {
 	static bool done;
 
-	if (!done)
-		done = apic_trap_init();
+	if (!done && (done = apic_trap_init()))
+		pci_hide_pages();
 	return done;
 }
 
@@ -138,9 +140,9 @@ uint64_t late_launch(const struct vendor_ops *ops, const struct uart *console)
 		p->refused = "enabling the virtualization extensions failed";
 		return DV_CORE_UNSUPPORTED;
 	}
-	/* The APIC trap goes into the nested map the first vcpu_init built,
-	 * before any guest code runs (the first CPU to launch sets it). */
-	if (ops->vcpu_init(v, &gs) && apic_trapped()) {
+	/* The APIC trap and the monitor's hidden pages go into the nested map
+	 * the first vcpu_init built, before any guest code runs. */
+	if (ops->vcpu_init(v, &gs) && machine_traps_set()) {
 		log_info("launching the loader as a guest under %s at rip 0x%llx, dr_switch=%s%s",
 			 ops->name, (unsigned long long)gs.rip,
 			 hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager",

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "memory.h"
 #include "pcpu.h"
+#include "monitor_port.h"
+#include "pci_hide.h"
 #include "selftest.h"
 #include "arch-x86/cpu.h"
 #include "arch-x86/cpu_features.h"
@@ -41,6 +43,27 @@ static bool bootinfo_usable(const struct boot_info *bi)
 	       bi->version_major == DV_BOOTINFO_VERSION_MAJOR && bi->size >= sizeof(*bi);
 }
 
+/* Where the monitor is and why, and what the guest does not see of it. */
+static void monitor_banner(void)
+{
+	char text[DV_UART_WHY_MAX + 96];
+	const struct dv_monitor_uart *m = &monitor_port;
+
+	monitor_port_describe(text, sizeof(text));
+	log_info("monitor: %s", text);
+	if (m->is_pci)
+		log_info("monitor: pci %02x:%02x.%x hidden from the guest: config ports 0xcf8-0xcff "
+			 "%s, BAR%u 0x%llx+0x%llx %s%s", m->pci_bus, m->pci_dev, m->pci_fn,
+			 pci_hide_active() ? "intercepted" : "NOT intercepted", m->pci_bar,
+			 (unsigned long long)m->bar_base, (unsigned long long)m->bar_size,
+			 m->space == UART_SPACE_IO ? "intercepted" : "unmapped",
+			 m->ecam_page ? ", ECAM page unmapped" : ", no ECAM");
+	if (m->acpi_hidden)
+		log_info("monitor: ACPI %s taken out of the XSDT/RSDT: the OS is not to use this port",
+			 m->acpi_hidden == DV_ACPI_HID_SPCR ? "SPCR"
+			 : m->acpi_hidden == DV_ACPI_HID_DBG2 ? "DBG2" : "SPCR and DBG2");
+}
+
 static void banner(const struct boot_info *bi)
 {
 	log_info("drvisor %s (%s), core at 0x%llx", DRVISOR_VERSION, DRVISOR_COMMIT,
@@ -52,6 +75,7 @@ static void banner(const struct boot_info *bi)
 		 (unsigned long long)bi->mem_max_addr);
 	log_info("acpi: rsdp 0x%llx (revision %u), %u memory ranges",
 		 (unsigned long long)bi->acpi_rsdp, bi->acpi_revision, bi->mem_count);
+	monitor_banner();
 }
 
 /* The vendor half for this CPU: VMX on Intel, SVM on AMD, and otherwise
@@ -75,19 +99,27 @@ static uint64_t core_setup(struct boot_info *bi)
 
 	loader_tr = launch_ctx[0].tr;
 	hv_config = bi->config;
-	uart_init(&monitor_uart, bi->config.monitor_port, bi->config.baud);
+	monitor_port_init(bi, &monitor_uart);
 	log_init(&monitor_uart, bi->config.log_level);
+	if (bi->config.monitor_share && !hv_config.monitor_share)
+		log_warn("monitor_share=on refused: the guest cannot share a %s UART (%s); "
+			 "the port is drvisor's alone", monitor_port.is_pci ? "PCI" : "memory-mapped",
+			 monitor_port.is_pci ? "its function is hidden from the guest"
+					     : "its page reads as an absent device");
 	/* The firmware may share this port and leave a line unfinished: start
 	 * our output on a line of its own. */
 	log_raw("\n");
 	memory_init(bi->hv_base, bi->hv_size, bi->core_base, bi->heap_base, bi->heap_size);
-	if (!paging_init(bi->mem_max_addr)) {
+	/* A memory-mapped monitor UART may lie above every RAM range. */
+	if (!paging_init(bi->mem_max_addr > monitor_port_map_top() ? bi->mem_max_addr
+								    : monitor_port_map_top())) {
 		log_error("out of memory building the host page tables");
 		return DV_CORE_FAILED;
 	}
 	cpu_features_detect(&boot_cpu_features);
 	p->features = boot_cpu_features;
 	pcpu_set_count(bi->cpu_count);
+	pci_hide_init();
 	banner(bi);
 	selftest_run(bi->config.selftest);
 	machine_ops = pick_vendor(&boot_cpu_features);

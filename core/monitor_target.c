@@ -14,14 +14,15 @@
 #include "log.h"
 #include "monitor.h"
 #include "pcpu.h"
+#include "monitor_port.h"
 #include "run_control.h"
 #include "vcpu.h"
 #include "vcpu_stats.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/dr.h"
 
-#define INFO_LINES 4
-#define INFO_LINE_MAX 160
+#define INFO_LINES 5
+#define INFO_LINE_MAX 256
 /* How long the monitor waits for another CPU to carry out a request. */
 #define MONITOR_CALL_US 50000
 
@@ -296,7 +297,7 @@ static unsigned t_info_count(void)
 
 static const char *t_info_line(unsigned i)
 {
-	if (i == INFO_LINES - 1)
+	if (i == INFO_LINES - 2)
 		dv_snprintf(info_text[i], INFO_LINE_MAX, "vendor: %s",
 			    vcpu_at(0) ? vcpu_at(0)->ops->name : "none");
 	return i < INFO_LINES ? info_text[i] : "";
@@ -337,6 +338,9 @@ static void fill_info(void)
 		    f->lbr_virt ? " lbr-virt" : "");
 	dv_snprintf(info_text[2], INFO_LINE_MAX, "dr_switch: %s",
 		    hv_config.dr_switch == DV_DR_SWITCH_LAZY ? "lazy" : "eager");
+	/* Where the monitor's port is and why (issue 15). */
+	dv_snprintf(info_text[INFO_LINES - 1], INFO_LINE_MAX, "monitor: ");
+	monitor_port_describe(info_text[INFO_LINES - 1] + 9, INFO_LINE_MAX - 9);
 }
 
 void monitor_target_init(const struct uart *u)

@@ -179,9 +179,11 @@ static bool qemu_tcg_virq_bug(void)
 	return f->hypervisor_present && !memcmp(f->hypervisor_sig, "TCGTCGTCGTCG", 12);
 }
 
-static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
+static void setup_control(struct svm_vcpu *s)
 {
 	struct vmcb_control *c = &s->vmcb->control;
+	uint16_t first, count;
+	unsigned i;
 
 	/* Physical interrupts exit, so that the monitor is served while the
 	 * guest runs. Forwarded (svm_forward_irq), they are masked by the
@@ -206,7 +208,10 @@ static void setup_control(struct svm_vcpu *s, uint16_t monitor_port)
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT;
 	setup_msrpm(s->msrpm);
-	iopm_intercept(s->iopm, monitor_port, MONITOR_UART_SPAN);
+	for (i = 0; i < io_intercept_count(); i++) {
+		io_intercept_range(i, &first, &count);
+		iopm_intercept(s->iopm, first, count);
+	}
 	c->iopm_base_pa = (uint64_t)s->iopm;
 	c->msrpm_base_pa = (uint64_t)s->msrpm;
 	c->guest_asid = GUEST_ASID;
@@ -274,7 +279,7 @@ static bool svm_vcpu_init(struct vcpu *v, const struct guest_state *gs)
 	s->lbr_virt = boot_cpu_features.lbr_virt;
 	s->forward_irqs = !qemu_tcg_virq_bug();
 	s->efer_writable = efer_guest_writable(&efer);
-	setup_control(s, hv_config.monitor_port);
+	setup_control(s);
 	setup_save(&s->vmcb->save, gs);
 	exception_set_db_filter(svm_leaked_guest_step);
 	/* The guest's NMI blocking is the CPU's while the host runs: no host

@@ -108,7 +108,8 @@ static void handle_msr(struct vcpu *v, struct svm_vcpu *s)
 		v->ops->inject_exception(v, VEC_GP, 0);
 }
 
-/* Only the monitor's UART exits (core/io_policy.h). IOIO always reports
+/* Only the monitor's UART and the PCI configuration ports exit
+ * (core/io_policy.h). IOIO always reports
  * the next RIP in EXITINFO2 (APM vol. 2 15.10.2). */
 static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 {
@@ -124,7 +125,7 @@ static void handle_io(struct vcpu *v, struct svm_vcpu *s)
 	};
 
 	vcpu_count_exit(v, DV_EXIT_IO);
-	if (!io_monitor_port(v, &a))
+	if (!io_intercepted(v, &a))
 		return;
 	vm->save.rip = vm->control.exit_info2;
 	vm->control.interrupt_shadow = 0;

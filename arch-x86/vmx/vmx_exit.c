@@ -173,7 +173,8 @@ static void handle_msr(struct vcpu *v, bool write)
 	v->ops->inject_exception(v, VEC_GP, 0);
 }
 
-/* Only the monitor's UART exits (core/io_policy.h; the I/O bitmaps). */
+/* Only the monitor's UART and the PCI configuration ports exit
+ * (core/io_policy.h; the I/O bitmaps). */
 static void handle_io(struct vcpu *v)
 {
 	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
@@ -186,7 +187,7 @@ static void handle_io(struct vcpu *v)
 	};
 
 	vcpu_count_exit(v, DV_EXIT_IO);
-	if (io_monitor_port(v, &a))
+	if (io_intercepted(v, &a))
 		vmx_skip_instruction(v);
 }
 

@@ -85,12 +85,18 @@ static void setup_msr_bitmap(uint8_t *bm, bool xsaves)
 }
 
 /* The monitor's UART ports exit (25.6.4); see core/io_policy.h. */
-static void setup_io_bitmaps(uint8_t *io, uint16_t port)
+static void setup_io_bitmaps(uint8_t *io)
 {
-	unsigned i;
+	uint16_t first, count;
+	unsigned i, r, port;
 
-	for (i = 0; i < MONITOR_UART_SPAN; i++)
-		io[(port + i) / 8] |= (uint8_t)(1u << ((port + i) % 8));
+	for (r = 0; r < io_intercept_count(); r++) {
+		io_intercept_range(r, &first, &count);
+		for (i = 0; i < count; i++) {
+			port = first + i;
+			io[port / 8] |= (uint8_t)(1u << (port % 8));
+		}
+	}
 }
 
 static void setup_controls(struct vmx_vcpu *x)
@@ -248,7 +254,7 @@ void vmx_setup_vmcs(struct vmx_vcpu *x, const struct guest_state *gs)
 	if (x->ctl.proc2 & PROC2_UNRESTRICTED_GUEST)
 		x->cr0_fixed0 &= ~(CR0_PE | CR0_PG);
 	setup_msr_bitmap(x->msr_bitmap, x->ctl.proc2 & PROC2_XSAVES);
-	setup_io_bitmaps(x->io_bitmaps, hv_config.monitor_port);
+	setup_io_bitmaps(x->io_bitmaps);
 	setup_controls(x);
 	setup_host();
 	setup_guest_segments(gs);

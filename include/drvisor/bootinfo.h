@@ -13,10 +13,12 @@
 
 #include <stdint.h>
 #include "config.h"
+#include "monitor_uart.h"
 
 #define DV_BOOTINFO_MAGIC 0x4f464e4953495644ull /* "DVSINFO" little-endian + 'O' */
 #define DV_BOOTINFO_VERSION_MAJOR 1
-#define DV_BOOTINFO_VERSION_MINOR 2  /* 1: dv_config.on_guest_shutdown; 2: per-CPU entry */
+#define DV_BOOTINFO_VERSION_MINOR 3  /* 1: dv_config.on_guest_shutdown; 2: per-CPU entry;
+                                       3: monitor_uart */
 
 /* CPUs the core can run on; the loader launches at most this many. */
 #define DV_CORE_MAX_CPUS 16
@@ -62,6 +64,8 @@ struct boot_info {
 
 	struct dv_config config;
 	struct dv_mem_range mem[DV_MEMMAP_MAX];
+
+	struct dv_monitor_uart monitor;  /* the resolved monitor= (boot/uart_discover.c) */
 };
 
 /* Values the core's entry returns to the loader (in RAX). */

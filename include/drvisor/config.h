@@ -48,8 +48,20 @@ enum dv_selftest {
 	DV_SELFTEST_DE = 4,     /* divide by zero: #DE */
 };
 
+/* How monitor= names the monitor's UART; the loader resolves it into a
+ * struct dv_monitor_uart (drvisor/monitor_uart.h) before entering the core. */
+enum dv_monitor_kind {
+	DV_MONITOR_PORT = 0,        /* an I/O port: com1..com4 or 0xPORT (monitor_port) */
+	DV_MONITOR_AUTO = 1,        /* SPCR, DBG2, a legacy port, a PCI 16550 */
+	DV_MONITOR_PCI = 2,         /* pci:BB:DD.F[,bar=N] */
+	DV_MONITOR_MMIO = 3,        /* mmio:0xADDR[,width=4][,shift=2][,clock=HZ] */
+};
+
+#define DV_MONITOR_BAR_FIRST 0xff   /* pci: without bar=: its first I/O or memory BAR */
+#define DV_UART_DEFAULT_CLOCK 1843200u /* 16 x 115200: the PC's 1.8432 MHz crystal */
+
 struct dv_config {
-	uint16_t monitor_port;      /* I/O port of the monitor's 16550 UART */
+	uint16_t monitor_port;      /* I/O port of the monitor's 16550 UART (DV_MONITOR_PORT) */
 	uint16_t reserved0;
 	uint32_t baud;              /* 50..115200, must divide 115200 */
 	uint32_t dr_switch;         /* enum dv_dr_switch */
@@ -61,6 +73,14 @@ struct dv_config {
 	uint32_t on_guest_shutdown; /* enum dv_on_guest_shutdown */
 	char next[DV_CONFIG_NEXT_MAX];      /* EFI path of the image to chain-load, "" for none */
 	char next_args[DV_CONFIG_ARGS_MAX]; /* load options passed to next=, "" for none */
+	uint32_t monitor_kind;      /* enum dv_monitor_kind */
+	uint8_t monitor_pci_bus, monitor_pci_dev, monitor_pci_fn;
+	uint8_t monitor_pci_bar;    /* 0..5, or DV_MONITOR_BAR_FIRST */
+	uint64_t monitor_mmio;      /* DV_MONITOR_MMIO: physical address of register 0 */
+	uint32_t monitor_width;     /* bytes per register access: 1 or 4 */
+	uint32_t monitor_shift;     /* register i at base + (i << shift): 0..4 */
+	uint32_t monitor_clock;     /* the UART's input clock in Hz */
+	uint32_t reserved1;
 };
 
 #define DV_COM1_PORT 0x3f8

@@ -31,6 +31,11 @@
 #
 # usage: linux_gdb.sh native|drvisor|compare PLATFORM [DR_SWITCH]
 #        PLATFORM: qemu | bochs-vmx | bochs-svm; DR_SWITCH (drvisor): eager|lazy
+#        DV_MONITOR_PCI=1 (QEMU; issue 15): the machine has a PCI 16550 at
+#        00:06.0 (pci-serial) and no COM2, drvisor's monitor is on it
+#        (monitor=pci:00:06.0), and the runs are named *.pci. Natively Linux
+#        must list 0000:00:06.0 (1b36:0002) among its PCI functions, under
+#        drvisor not, while the rest of the list is the same.
 #
 # The kernel command line is tools/mklinux's (all CPUs, no nosmp).
 # Why hold: Linux loads a task's debug registers only while the task runs
@@ -46,6 +51,8 @@ mode=${1:?usage: linux_gdb.sh native|drvisor|compare PLATFORM [DR_SWITCH]}
 platform=${2:?usage: linux_gdb.sh native|drvisor|compare PLATFORM [DR_SWITCH]}
 dr_switch=${3:-}
 case $mode in native | drvisor | compare) ;; *) dv_fail "unknown mode '$mode'" ;; esac
+pci=${DV_MONITOR_PCI:+.pci}
+[[ -z $pci || $platform == qemu ]] || dv_fail "DV_MONITOR_PCI: QEMU only"
 dv_platform_vendor "$platform" >/dev/null
 ncpus=${DV_CPUS:-1}
 [[ $ncpus =~ ^[1-9][0-9]*$ ]] || dv_fail "DV_CPUS must be a CPU count, not '$ncpus'"
@@ -56,9 +63,9 @@ cpus_sfx=""
 # compare: the drvisor run's gdb hits and verdicts, line for line, against
 # the native run's (both runs are this test's fixtures).
 if [[ $mode == compare ]]; then
-	runs=$(dirname "$(dv_run_dir "linux.compare.$platform${dr_switch:+.$dr_switch}$cpus_sfx")")
-	native_log=$runs/linux.native.$platform$cpus_sfx/com1.log
-	drvisor_log=$runs/linux.drvisor.$platform${dr_switch:+.$dr_switch}$cpus_sfx/com1.log
+	runs=$(dirname "$(dv_run_dir "linux.compare.$platform${dr_switch:+.$dr_switch}$cpus_sfx$pci")")
+	native_log=$runs/linux.native.$platform$cpus_sfx$pci/com1.log
+	drvisor_log=$runs/linux.drvisor.$platform${dr_switch:+.$dr_switch}$cpus_sfx$pci/com1.log
 	for f in "$native_log" "$drvisor_log"; do
 		[[ -f $f ]] || dv_fail "no run log $f (run linux.native/linux.drvisor.$platform first)"
 	done
@@ -71,15 +78,25 @@ if [[ $mode == compare ]]; then
 		dv_fail "gdb's hits under drvisor differ from the native run's: $(tr '\n' ' ' <<<"$d")" \
 			"$native_log" "$drvisor_log"
 	fi
-	dv_pass "linux.compare.$platform${dr_switch:+.$dr_switch}$cpus_sfx: the same $n gdb hits and verdicts natively and under drvisor"
+	if [[ -n $pci ]]; then
+		# The PCI functions: the same list but for the monitor's UART.
+		funcs() { tr -d '\r' <"$1" | grep -a -E '^linuxdbg: pci ' | grep -v ' 0000:00:06.0 ' | sort; }
+		if ! d=$(diff <(funcs "$native_log") <(funcs "$drvisor_log")); then
+			dv_fail "Linux's PCI functions under drvisor differ from the native run's beyond 00:06.0: $(tr '\n' ' ' <<<"$d")" \
+				"$native_log" "$drvisor_log"
+		fi
+	fi
+	dv_pass "linux.compare.$platform${dr_switch:+.$dr_switch}$cpus_sfx$pci: the same $n gdb hits and verdicts natively and under drvisor"
 fi
 case $platform in
 qemu) dv_require qemu-system-x86_64 setsid ;;
 bochs-*) dv_require bochs-bin python3 setsid ;;
 esac
 
-name=linux.$mode.$platform${dr_switch:+.$dr_switch}$cpus_sfx
+name=linux.$mode.$platform${dr_switch:+.$dr_switch}$cpus_sfx$pci
 rd=$(dv_run_dir "$name")
+monitor=com2
+[[ -n $pci ]] && monitor=pci:00:06.0
 build=$(dv_build_dir)
 linux=$build/linux
 for f in vmlinuz.efi initrd.img cmdline; do
@@ -108,7 +125,7 @@ if [[ $mode == native ]]; then
 	mkdir -p "$esp/linux"
 	printf 'fs0:%s %s\r\n' "$kernel" "$args" >"$esp/startup.nsh"
 else
-	"$DV_TOOLS/mkesp" --out "$esp" --build "$build" --clean --cfg monitor=com2 \
+	"$DV_TOOLS/mkesp" --out "$esp" --build "$build" --clean --cfg "monitor=$monitor" \
 		--cfg log_level=info ${dr_switch:+--cfg "dr_switch=$dr_switch"} \
 		--cfg "next=$kernel" --cfg "next_args=$args" >/dev/null
 	mkdir -p "$esp/linux"
@@ -197,6 +214,21 @@ dv_assert_line "$com1" "^linuxdbg: booted .* hypervisor=$sig\$" "init saw the wr
 for ((c = 0; c < ncpus; c++)); do
 	dv_assert_line "$com1" "^linuxdbg: cpu $c hypervisor=$sig\$" "CPU $c saw the wrong hypervisor signature"
 done
+
+# The monitor's PCI UART: there natively, gone under drvisor (lspci -n's
+# view: the functions in /sys/bus/pci/devices).
+if [[ -n $pci ]]; then
+	dv_assert_line "$com1" '^linuxdbg: pci 0000:00:00.0 ' "Linux listed no PCI host bridge"
+	if [[ $mode == native ]]; then
+		dv_assert_line "$com1" '^linuxdbg: pci 0000:00:06.0 0x1b36:0x0002 class 0x070002$' \
+			"natively Linux did not list the pci-serial at 00:06.0"
+	else
+		dv_assert_no_line "$com1" '^linuxdbg: pci 0000:00:06.0 ' \
+			"under drvisor Linux found the monitor's PCI UART"
+		echo "  Linux's PCI functions: $(tr -d '\r' <"$com1" | sed -n -E 's/^linuxdbg: pci ([^ ]+) .*/\1/p' | tr '\n' ' ')"
+	fi
+fi
+
 if [[ $mode == native ]]; then
 	dv_pass "$name in ${secs}s: every gdb check passed natively on CPUs $online (logs: $rd)"
 fi

@@ -47,15 +47,19 @@ dv_platform_model() {
 # drvisor's monitor while the guest runs. COM1 goes to RUN_DIR/com1.log;
 # COM2 (the monitor) to RUN_DIR/com2.log, or with SOCKET on that UNIX socket
 # (Bochs: through run-bochs's bridge, which logs it to com2.log too). Sets
-# DV_EMU_PID; the runner's status is wait's.
+# DV_EMU_PID; the runner's status is wait's. With DV_MONITOR_PCI=1 (QEMU
+# only) the monitor's wire is a PCI 16550 at 00:06.0 instead and the
+# machine has no COM2 (issue 15).
 dv_start() {
-	local platform=$1 rd=$2 t=$3 esp=$4 sock=${5:-} com2
+	local platform=$1 rd=$2 t=$3 esp=$4 sock=${5:-} com2 mon
 	case $platform in
 	qemu)
 		com2=file:$rd/com2.log
 		[[ -z $sock ]] || com2=socket:$sock
+		mon=(--com2 "$com2")
+		[[ -z ${DV_MONITOR_PCI:-} ]] || mon=(--com2 none --pci-serial "$com2")
 		setsid "$DV_TOOLS/run-qemu" --run-dir "$rd" --timeout "$t" --no-reboot \
-			--smp "${DV_CPUS:-1}" --com1 "file:$rd/com1.log" --com2 "$com2" --esp "$esp" \
+			--smp "${DV_CPUS:-1}" --com1 "file:$rd/com1.log" "${mon[@]}" --esp "$esp" \
 			</dev/null >"$rd/runner.log" 2>&1 &
 		;;
 	bochs-vmx | bochs-svm)

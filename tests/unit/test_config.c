@@ -161,6 +161,7 @@ static void test_monitor_values(void **state)
 	assert_int_equal(cfg.monitor_port, 0x3f8);
 }
 
+
 static void test_baud_values(void **state)
 {
 	static const uint32_t good[] = { 50, 75, 150, 300, 600, 1200, 2400, 4800, 9600,
@@ -290,6 +291,106 @@ static void set_bad(const char *key, const char *value, const char *n1, const ch
 		fail_msg("%s=%s: reason '%s' lacks '%s' / '%s'", key, value, why, n1, n2 ? n2 : "");
 }
 
+/* monitor=auto, pci:..., mmio:...: every field the loader resolves from. */
+static void test_monitor_discovery_values(void **state)
+{
+	struct dv_config cfg;
+
+	(void)state;
+	dv_config_defaults(&cfg);
+	assert_int_equal(cfg.monitor_kind, DV_MONITOR_PORT);
+	set_ok(&cfg, "monitor", "auto");
+	assert_int_equal(cfg.monitor_kind, DV_MONITOR_AUTO);
+	set_ok(&cfg, "monitor", "AUTO");
+	assert_int_equal(cfg.monitor_kind, DV_MONITOR_AUTO);
+
+	set_ok(&cfg, "monitor", "pci:00:03.0");
+	assert_int_equal(cfg.monitor_kind, DV_MONITOR_PCI);
+	assert_int_equal(cfg.monitor_pci_bus, 0);
+	assert_int_equal(cfg.monitor_pci_dev, 3);
+	assert_int_equal(cfg.monitor_pci_fn, 0);
+	assert_int_equal(cfg.monitor_pci_bar, DV_MONITOR_BAR_FIRST);
+	assert_int_equal(cfg.monitor_clock, DV_UART_DEFAULT_CLOCK);
+	set_ok(&cfg, "monitor", "PCI:fF:1f.7,bar=5,clock=14745600");
+	assert_int_equal(cfg.monitor_pci_bus, 0xff);
+	assert_int_equal(cfg.monitor_pci_dev, 0x1f);
+	assert_int_equal(cfg.monitor_pci_fn, 7);
+	assert_int_equal(cfg.monitor_pci_bar, 5);
+	assert_int_equal(cfg.monitor_clock, 14745600);
+	set_ok(&cfg, "monitor", "pci:2:0.1,bar=0");
+	assert_int_equal(cfg.monitor_pci_bus, 2);
+	assert_int_equal(cfg.monitor_pci_dev, 0);
+	assert_int_equal(cfg.monitor_pci_fn, 1);
+	assert_int_equal(cfg.monitor_pci_bar, 0);
+	/* A new value starts from the defaults, not from the last pci:. */
+	assert_int_equal(cfg.monitor_clock, DV_UART_DEFAULT_CLOCK);
+
+	set_ok(&cfg, "monitor", "mmio:0xfe030000");
+	assert_int_equal(cfg.monitor_kind, DV_MONITOR_MMIO);
+	assert_true(cfg.monitor_mmio == 0xfe030000ull);
+	assert_int_equal(cfg.monitor_width, 1);
+	assert_int_equal(cfg.monitor_shift, 0);
+	assert_int_equal(cfg.monitor_clock, DV_UART_DEFAULT_CLOCK);
+	set_ok(&cfg, "monitor", "mmio:0xfedc9000,width=4,shift=2,clock=48000000");
+	assert_true(cfg.monitor_mmio == 0xfedc9000ull);
+	assert_int_equal(cfg.monitor_width, 4);
+	assert_int_equal(cfg.monitor_shift, 2);
+	assert_int_equal(cfg.monitor_clock, 48000000);
+	set_ok(&cfg, "monitor", "mmio:0x4000000000,shift=4,width=1");
+	assert_true(cfg.monitor_mmio == 0x4000000000ull);
+	assert_int_equal(cfg.monitor_shift, 4);
+
+	set_ok(&cfg, "monitor", "com2");
+	assert_int_equal(cfg.monitor_kind, DV_MONITOR_PORT);
+	assert_int_equal(cfg.monitor_port, DV_COM2_PORT);
+}
+
+/* Every way a pci:/mmio:/auto value can be wrong, each refused whole. */
+static void test_monitor_discovery_bad(void **state)
+{
+	(void)state;
+	set_bad("monitor", "auto,bar=1", "com1..com4", NULL);
+	set_bad("monitor", "automatic", "com1..com4", NULL);
+	set_bad("monitor", "com1,width=4", "com1..com4", NULL);
+	set_bad("monitor", "pci:", "needs BB:DD.F", NULL);
+	set_bad("monitor", "pci:00", "needs BB:DD.F", NULL);
+	set_bad("monitor", "pci:00:03", "needs BB:DD.F", NULL);
+	set_bad("monitor", "pci:00.03:0", "needs BB:DD.F", NULL);
+	set_bad("monitor", "pci:00:03.", "needs BB:DD.F", NULL);
+	set_bad("monitor", "pci:00:03.00", "needs BB:DD.F", NULL);
+	set_bad("monitor", "pci::03.0", "bus must be 00..ff", NULL);
+	set_bad("monitor", "pci:100:03.0", "bus must be 00..ff", NULL);
+	set_bad("monitor", "pci:0g:03.0", "bus must be 00..ff", NULL);
+	set_bad("monitor", "pci:00:20.0", "device must be 00..1f", NULL);
+	set_bad("monitor", "pci:00:.0", "device must be 00..1f", NULL);
+	set_bad("monitor", "pci:00:003.0", "device must be 00..1f", NULL);
+	set_bad("monitor", "pci:00:03.8", "function must be 0..7", NULL);
+	set_bad("monitor", "pci:00:03.x", "function must be 0..7", NULL);
+	set_bad("monitor", "pci:00:03.0,bar=6", "bar= must be 0..5", NULL);
+	set_bad("monitor", "pci:00:03.0,bar=", "must be a number", NULL);
+	set_bad("monitor", "pci:00:03.0,bar=x", "must be a number", NULL);
+	set_bad("monitor", "pci:00:03.0,bar", "key=value", NULL);
+	set_bad("monitor", "pci:00:03.0,", "key=value", NULL);
+	set_bad("monitor", "pci:00:03.0,,bar=1", "key=value", NULL);
+	set_bad("monitor", "pci:00:03.0,width=4", "pci: takes bar= and clock= only", NULL);
+	set_bad("monitor", "pci:00:03.0,bar=1,speed=9", "pci: takes", NULL);
+	set_bad("monitor", "pci:00:03.0,clock=799", "clock= must be 800..", NULL);
+	set_bad("monitor", "pci:00:03.0,clock=4294967296", "clock= must be", NULL);
+	set_bad("monitor", "mmio:", "needs an address", NULL);
+	set_bad("monitor", "mmio:,width=4", "needs an address", NULL);
+	set_bad("monitor", "mmio:0", "1..2^52-1", NULL);
+	set_bad("monitor", "mmio:0x10000000000000", "1..2^52-1", NULL);
+	set_bad("monitor", "mmio:0xfe03000g", "must be a number", NULL);
+	set_bad("monitor", "mmio:0x1234567890123456789012", "must be a number", NULL);
+	set_bad("monitor", "mmio:0xfe030000,width=2", "width= must be 1 or 4", NULL);
+	set_bad("monitor", "mmio:0xfe030000,width=8", "width= must be 1 or 4", NULL);
+	set_bad("monitor", "mmio:0xfe030000,shift=5", "shift= must be 0..4", NULL);
+	set_bad("monitor", "mmio:0xfe030000,shift=-1", "must be a number", NULL);
+	set_bad("monitor", "mmio:0xfe030000,clock=0", "clock= must be", NULL);
+	set_bad("monitor", "mmio:0xfe030000,bar=1", "mmio: takes width=, shift= and clock=", NULL);
+	set_bad("monitor", "mmio:0xfe030000;width=4", "must be a number", NULL);
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -311,7 +412,7 @@ static void test_bad_values(void **state)
 	set_bad("monitor", "0x0", "port 0", NULL);
 	set_bad("monitor", "0x10000", "1..0xffff", NULL);
 	set_bad("monitor", "65536", "1..0xffff", NULL);
-	set_bad("monitor", "com5", "com1..com4", NULL);
+	set_bad("monitor", "com5", "com1..com4", "auto, pci:BB:DD.F or mmio:0xADDR");
 	set_bad("monitor", "com", "com1..com4", NULL);
 	set_bad("monitor", "", "com1..com4", NULL);
 	set_bad("monitor", "-1", "com1..com4", NULL);
@@ -783,6 +884,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_monitor_values),
+		cmocka_unit_test(test_monitor_discovery_values),
+		cmocka_unit_test(test_monitor_discovery_bad),
 		cmocka_unit_test(test_baud_values),
 		cmocka_unit_test(test_word_values),
 		cmocka_unit_test(test_names_out_of_range),
