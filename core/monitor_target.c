@@ -47,6 +47,17 @@ static unsigned t_vcpu_count(void)
 	return vcpu_count();
 }
 
+/* One vCPU's registers, all read by one request: `regs` shows 31 and `dr`
+ * seven, and one snapshot is both one moment of a running vCPU and one
+ * cross-CPU call instead of 31. It serves the commands of one poll; any
+ * request that changes the vCPU, and the next poll, drop it. */
+static struct {
+	bool valid;
+	unsigned vcpu;
+	uint64_t reg[MON_REG_COUNT];
+	uint64_t dbg[MON_DBG_COUNT];
+} snap;
+
 /* One request of the monitor about a vCPU, carried out by that vCPU's own
  * CPU while it is outside guest mode (the VMCS is current only there, and
  * the guest's debug registers may be live in the hardware). */
@@ -63,6 +74,7 @@ struct vcpu_req {
  * still kicked out by pcpu_call's NMI. */
 static bool on_vcpu(unsigned n, void (*fn)(struct vcpu *v, void *req), struct vcpu_req *req)
 {
+	snap.valid = false; /* whatever fn does, the next read asks again */
 	if (!vcpu_of(n)) {
 		req->why = "no such vCPU";
 		return false;
@@ -71,34 +83,6 @@ static bool on_vcpu(unsigned n, void (*fn)(struct vcpu *v, void *req), struct vc
 		req->why = "it did not answer within 50 ms";
 		return false;
 	}
-	return true;
-}
-
-static void get_dbg_on(struct vcpu *v, void *arg)
-{
-	struct vcpu_req *q = arg;
-	const struct dr_set *g = &v->dbg.guest;
-
-	q->ok = true;
-	switch (q->r) {
-	case MON_DR0: q->val = g->dr0; break;
-	case MON_DR1: q->val = g->dr1; break;
-	case MON_DR2: q->val = g->dr2; break;
-	case MON_DR3: q->val = g->dr3; break;
-	case MON_DR6: q->val = v->ops->read_reg(v, VCPU_REG_DR6); break;
-	case MON_DR7: q->val = v->ops->read_reg(v, VCPU_REG_DR7); break;
-	case MON_DEBUGCTL: q->val = g->debugctl; break;
-	default: q->ok = false;
-	}
-}
-
-static bool t_get_dbg(unsigned n, enum monitor_dbg_reg r, uint64_t *val)
-{
-	struct vcpu_req q = { .r = r };
-
-	if (!on_vcpu(n, get_dbg_on, &q) || !q.ok)
-		return false;
-	*val = q.val;
 	return true;
 }
 
@@ -144,7 +128,7 @@ static uint64_t gpr(const struct guest_gprs *g, enum monitor_reg r)
 	return by_reg[r];
 }
 
-static void get_reg_on(struct vcpu *v, void *arg)
+static void snapshot_on(struct vcpu *v, void *arg)
 {
 	static const enum vcpu_reg vendor_reg[MON_REG_COUNT] = {
 		[MON_RSP] = VCPU_REG_RSP, [MON_RIP] = VCPU_REG_RIP, [MON_RFLAGS] = VCPU_REG_RFLAGS,
@@ -155,21 +139,51 @@ static void get_reg_on(struct vcpu *v, void *arg)
 		[MON_FS] = VCPU_REG_SEL + SEG_FS, [MON_GS] = VCPU_REG_SEL + SEG_GS,
 		[MON_TR] = VCPU_REG_SEL + SEG_TR, [MON_LDTR] = VCPU_REG_SEL + SEG_LDTR,
 	};
-	struct vcpu_req *q = arg;
+	const struct dr_set *g = &v->dbg.guest;
+	unsigned r;
 
-	q->ok = q->r < MON_REG_COUNT;
-	if (q->ok)
-		q->val = q->r <= MON_R15 && q->r != MON_RSP ? gpr(&v->gprs, q->r)
-							  : v->ops->read_reg(v, vendor_reg[q->r]);
+	(void)arg;
+	for (r = 0; r < MON_REG_COUNT; r++)
+		snap.reg[r] = r <= MON_R15 && r != MON_RSP ? gpr(&v->gprs, r)
+							   : v->ops->read_reg(v, vendor_reg[r]);
+	snap.dbg[MON_DR0] = g->dr0;
+	snap.dbg[MON_DR1] = g->dr1;
+	snap.dbg[MON_DR2] = g->dr2;
+	snap.dbg[MON_DR3] = g->dr3;
+	snap.dbg[MON_DR6] = v->ops->read_reg(v, VCPU_REG_DR6);
+	snap.dbg[MON_DR7] = v->ops->read_reg(v, VCPU_REG_DR7);
+	snap.dbg[MON_DEBUGCTL] = g->debugctl;
+}
+
+/* The snapshot of vCPU n, taken now if there is none; false when it
+ * cannot be had (no such vCPU, or it did not answer). */
+static bool snapshot(unsigned n)
+{
+	struct vcpu_req q = { 0 };
+
+	if (snap.valid && snap.vcpu == n)
+		return true;
+	snap.valid = false;
+	if (!on_vcpu(n, snapshot_on, &q))
+		return false;
+	snap.valid = true;
+	snap.vcpu = n;
+	return true;
+}
+
+static bool t_get_dbg(unsigned n, enum monitor_dbg_reg r, uint64_t *val)
+{
+	if ((unsigned)r >= MON_DBG_COUNT || !snapshot(n))
+		return false;
+	*val = snap.dbg[r];
+	return true;
 }
 
 static bool t_get_reg(unsigned n, enum monitor_reg r, uint64_t *val)
 {
-	struct vcpu_req q = { .r = r };
-
-	if (!on_vcpu(n, get_reg_on, &q) || !q.ok)
+	if ((unsigned)r >= MON_REG_COUNT || !snapshot(n))
 		return false;
-	*val = q.val;
+	*val = snap.reg[r];
 	return true;
 }
 
@@ -378,6 +392,7 @@ void monitor_poll(void)
 
 	if (!mon_uart)
 		return;
+	snap.valid = false;
 	step_watch_check();
 	while ((c = uart_poll_read(mon_uart)) >= 0) {
 		if (hv_config.monitor_share && c == MONITOR_ESCAPE)
