@@ -96,9 +96,11 @@ static uint32_t access(uint16_t port, unsigned bytes, bool in, uint32_t out)
 		outl(PCI_CONFIG_ADDRESS, out);
 		return 0;
 	}
-	if (port >= PCI_CONFIG_DATA && (guest_cf8 & PCI_CONFIG_ENABLE)) {
+	if (port >= PCI_CONFIG_DATA) {
 		if (selects_hidden())
 			return in ? 0xffffffffu : 0;
+		/* The real register as the guest left it, whoever wrote it
+		 * since (the data port means nothing without it). */
 		outl(PCI_CONFIG_ADDRESS, guest_cf8);
 	}
 	if (in)
