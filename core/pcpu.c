@@ -9,8 +9,6 @@
  * microseconds is counted at this rate: on a faster TSC it is shorter, on
  * the emulators' slower ones (Bochs: about 200 ticks per us) longer. */
 #define TSC_PER_US_DEFAULT 2000ull
-/* Kicks per request at most, spread over its timeout. */
-#define PCPU_REKICKS 8
 
 static struct pcpu pcpus[DV_MAX_CPUS];
 static unsigned cpu_count = 1;
@@ -113,7 +111,7 @@ bool pcpu_call(unsigned id, void (*fn)(struct vcpu *v, void *arg), void *arg,
 {
 	struct pcpu *me = this_pcpu(), *p = pcpu_at(id);
 	struct pcpu_call_slot *c;
-	uint64_t start = rdtsc(), ticks = timeout_us * tsc_per_us, kicked;
+	uint64_t start = rdtsc(), ticks = timeout_us * tsc_per_us;
 	uint32_t posted = PCPU_CALL_POSTED;
 
 	if (!p || !p->launched)
@@ -131,16 +129,7 @@ bool pcpu_call(unsigned id, void (*fn)(struct vcpu *v, void *arg), void *arg,
 	c->seq++;
 	__atomic_store_n(&c->state, PCPU_CALL_POSTED, __ATOMIC_RELEASE);
 	pcpu_kick(p);
-	kicked = rdtsc();
 	while (c->state != PCPU_CALL_DONE) {
-		/* A kick that reached the target in the host, after its last
-		 * service, left it entering the guest with the request posted:
-		 * kick again, long after the first NMI was delivered (so that
-		 * two kicks never meet one flag). */
-		if (c->state == PCPU_CALL_POSTED && rdtsc() - kicked >= ticks / PCPU_REKICKS) {
-			pcpu_kick(p);
-			kicked = rdtsc();
-		}
 		if (rdtsc() - start >= ticks &&
 		    __atomic_compare_exchange_n(&c->state, &posted, PCPU_CALL_FREE, false,
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
