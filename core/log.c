@@ -6,7 +6,7 @@
 #include "spinlock.h"
 
 /* Holder id of a CPU whose pcpu is not known (a report before its GDT). */
-#define LOG_CPU_UNKNOWN 0xfffffffeu
+#define LOG_CPU_UNKNOWN 0xfffffffdu
 
 static const struct uart *log_uart;
 static uint32_t log_level = DV_DEFAULT_LOG_LEVEL;

@@ -18,6 +18,7 @@
 #include "pci_hide.h"
 #include "selftest.h"
 #include "arch-x86/cpu.h"
+#include "arch-x86/cpu_compat.h"
 #include "arch-x86/cpu_features.h"
 #include "arch-x86/exception.h"
 #include "arch-x86/gdt.h"
@@ -137,30 +138,6 @@ static uint64_t core_setup(struct boot_info *bi)
 	return DV_CORE_UNSUPPORTED;
 }
 
-/* Why an application processor cannot join the boot CPU under drvisor, or
- * NULL: every CPU runs the same vendor half with the same features (the
- * VMCS/VMCB choices and the shared nested page tables assume it). */
-static const char *ap_mismatch(const struct cpu_features *f)
-{
-	const struct cpu_features *b = &boot_cpu_features;
-
-	if (f->vmx_locked_off)
-		return "VMX is locked off on this CPU (IA32_FEATURE_CONTROL)";
-	if (f->svm_disabled)
-		return "SVM is disabled on this CPU (VM_CR.SVMDIS)";
-	if (f->vmx != b->vmx || f->svm != b->svm || f->intel != b->intel || f->amd != b->amd)
-		return "its vendor or virtualization extension differs from the boot CPU's";
-	if (f->ept != b->ept || f->npt != b->npt || f->unrestricted_guest != b->unrestricted_guest ||
-	    f->preemption_timer != b->preemption_timer || f->monitor_trap_flag != b->monitor_trap_flag ||
-	    f->load_debug_controls != b->load_debug_controls ||
-	    f->save_debug_controls != b->save_debug_controls || f->lbr_virt != b->lbr_virt ||
-	    f->nrip_save != b->nrip_save || f->vmx_true_ctls != b->vmx_true_ctls)
-		return "its virtualization features differ from the boot CPU's";
-	if (f->family != b->family || f->model != b->model)
-		return "its family or model differs from the boot CPU's";
-	return NULL;
-}
-
 /* The banner's CPU lines, printed by the boot CPU just before its own
  * launch, when every application processor has had its turn. */
 static void cpu_summary(void)
@@ -199,7 +176,7 @@ static uint64_t core_launch(uint32_t cpu)
 	write_cr3(paging_cr3());
 	if (cpu != 0) {
 		cpu_features_detect(&p->features);
-		p->refused = ap_mismatch(&p->features);
+		p->refused = cpu_features_mismatch(&boot_cpu_features, &p->features);
 		if (p->refused) {
 			log_error("cpu %u (apic id %u) cannot be virtualized: %s", cpu, p->apic_id,
 				  p->refused);

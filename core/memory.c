@@ -23,7 +23,7 @@ uint64_t pages_alloc(uint64_t n)
 {
 	uint64_t p;
 
-	spin_lock(&heap_lock, SPINLOCK_NO_OWNER - 1);
+	spin_lock(&heap_lock, SPINLOCK_ANON);
 	p = hv_mem.heap_next;
 	if (n > (hv_mem.heap_end - p) / PAGE_SIZE) {
 		spin_unlock(&heap_lock);

@@ -15,6 +15,9 @@
 #include "arch-x86/cpu.h"
 
 #define SPINLOCK_NO_OWNER 0xffffffffu
+/* The holder id of a lock whose holder never takes it again inside
+ * (the page allocator): no self-deadlock check needed. */
+#define SPINLOCK_ANON 0xfffffffeu
 
 struct spinlock {
 	volatile uint32_t next;     /* the next ticket to hand out */
