@@ -117,11 +117,11 @@ build=$(dv_build_dir)
 DRVCTL=$build/tools/drvctl/drvctl
 [[ -x $DRVCTL ]] || dv_fail "drvctl not built: $DRVCTL"
 boot_timeout=90 # seconds until montest's first line
-run_timeout=200 # the whole emulator run
+run_timeout=400 # the whole emulator run (a loaded machine needed 190 s)
 reply_timeout=10
 if [[ $platform == bochs-* ]]; then
 	boot_timeout=150
-	run_timeout=280
+	run_timeout=560
 	reply_timeout=20
 fi
 MT_NL_LIMIT_MS=${MT_NL_LIMIT_MS:-50}
