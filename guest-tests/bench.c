@@ -26,6 +26,14 @@
  *                   under drvisor a write-trapped page, decoded and passed
  *                   to the real APIC (issue 14, docs/mmio.md); n/a where
  *                   the APIC is off or in x2APIC mode
+ * With two CPUs or more (issue 14), two rows more, measured on logical
+ * CPU 1 (the first AP, EFI MP services), the CPUID round trip of vCPU 1:
+ *   cpuid_ap        while the BSP waits in the firmware (blocking
+ *                   StartupThisAP): vCPU 1 alone exits
+ *   cpuid_ap_busy   while the BSP runs CPUID without a pause (non-blocking
+ *                   StartupThisAP): vCPU 0 exits continuously meanwhile
+ * Equal figures mean that no lock or shared line on the exit path makes one
+ * vCPU wait for another; on a one-CPU machine both are "cycles=n/a".
  * The header line names the CPU (brand string), the vendor and the counts:
  *   bench: cpu="..." vendor=... mode=... batches=M ops=N
  * and `bench: done` ends the output. Load options (drvisor's next_args):
@@ -36,6 +44,7 @@
 #include <efilib.h>
 
 #include "drvisor/hypercall.h"
+#include "guest-tests/lib/efi_mp.h"
 #include "guest-tests/lib/guest.h"
 
 #define MAX_BATCHES 101
@@ -195,27 +204,117 @@ static void print_tenths(const char *key, uint64_t ticks, uint64_t n)
 	guest_printf(" %s=%lu.%lu", key, t / 10, t % 10);
 }
 
+/* The median and the minimum of m batch figures, sorted in place, as one
+ * result line. */
+static void report(const char *name, uint64_t *d, unsigned m)
+{
+	sort(d, m);
+	guest_printf("bench: op=%s mode=%s", name, under ? "drvisor" : "native");
+	print_tenths("cycles", d[m / 2], opt_ops);
+	print_tenths("min", d[0], opt_ops);
+	guest_printf("\n");
+}
+
 static void run(const struct op *o)
 {
 	static uint64_t d[MAX_BATCHES];
-	const char *mode = under ? "drvisor" : "native";
 	unsigned m = (unsigned)opt_batches;
 
 	/* An operation that faults here (the hypercall natively, say) has no
 	 * figure: n/a, never a number. */
 	if ((o->needs_drvisor && !under) || (o->needs_xapic && !apic_tpr) ||
 	    guest_try(probe_one, (void *)o, 0)) {
-		guest_printf("bench: op=%s mode=%s cycles=n/a\n", o->name, mode);
+		guest_printf("bench: op=%s mode=%s cycles=n/a\n", o->name,
+			     under ? "drvisor" : "native");
 		return;
 	}
 	batch(o, opt_ops); /* warm-up: caches, and the lazy policy's first access */
 	for (unsigned i = 0; i < m; i++)
 		d[i] = batch(o, opt_ops);
-	sort(d, m);
-	guest_printf("bench: op=%s mode=%s", o->name, mode);
-	print_tenths("cycles", d[m / 2], opt_ops);
-	print_tenths("min", d[0], opt_ops);
-	guest_printf("\n");
+	report(o->name, d, m);
+}
+
+/* The SMP rows: CPUID batches on the first AP, with the BSP idle in the
+ * firmware or exiting continuously. The AP neither prints nor calls the
+ * firmware (PI vol. 2, 13.4: an AP procedure must not use boot services);
+ * it fills ap_run and raises done, which the busy BSP polls between its
+ * CPUIDs. */
+struct ap_run {
+	uint64_t d[MAX_BATCHES];
+	volatile int done;
+};
+
+static void EFIAPI ap_cpuid_batches(VOID *p)
+{
+	struct ap_run *r = p;
+
+	batch(&ops[1], opt_ops); /* warm-up, as run() */
+	for (unsigned i = 0; i < opt_batches; i++)
+		r->d[i] = batch(&ops[1], opt_ops);
+	r->done = 1;
+}
+
+/* The firmware's processor number of logical CPU 1 (mp_apic_id: the
+ * library's order), or -1. */
+static INTN first_ap(struct guest_efi_mp_services *mp)
+{
+	struct guest_efi_processor_information info;
+	UINTN count = 0, enabled = 0;
+
+	if (uefi_call_wrapper(mp->get_number_of_processors, 3, mp, &count, &enabled) != EFI_SUCCESS)
+		return -1;
+	for (UINTN i = 0; i < count; i++)
+		if (uefi_call_wrapper(mp->get_processor_info, 3, mp, i, &info) == EFI_SUCCESS &&
+		    (uint32_t)info.processor_id == mp_apic_id(1))
+			return (INTN)i;
+	return -1;
+}
+
+/* One AP run; busy: the BSP runs CPUID until the AP is done (non-blocking
+ * StartupThisAP, whose event the firmware signals afterwards). */
+static int ap_run_once(EFI_BOOT_SERVICES *bs, struct guest_efi_mp_services *mp, UINTN ap, int busy,
+		       struct ap_run *r)
+{
+	EFI_EVENT ev = NULL;
+	EFI_STATUS s;
+
+	r->done = 0;
+	if (!busy)
+		return uefi_call_wrapper(mp->startup_this_ap, 7, mp, ap_cpuid_batches, ap, NULL, 0, r,
+					 NULL) == EFI_SUCCESS && r->done;
+	if (uefi_call_wrapper(bs->CreateEvent, 5, 0, 0, NULL, NULL, &ev) != EFI_SUCCESS)
+		return 0;
+	s = uefi_call_wrapper(mp->startup_this_ap, 7, mp, ap_cpuid_batches, ap, ev, 0, r, NULL);
+	if (s == EFI_SUCCESS) {
+		while (!r->done)
+			op_cpuid(1);
+		while (uefi_call_wrapper(bs->CheckEvent, 1, ev) == EFI_NOT_READY)
+			op_cpuid(1);
+	}
+	uefi_call_wrapper(bs->CloseEvent, 1, ev);
+	return s == EFI_SUCCESS;
+}
+
+static void run_smp(EFI_SYSTEM_TABLE *st)
+{
+	static struct ap_run r;
+	static const char *const names[2] = { "cpuid_ap", "cpuid_ap_busy" };
+	EFI_GUID guid = GUEST_EFI_MP_SERVICES_GUID;
+	struct guest_efi_mp_services *mp = NULL;
+	INTN ap = -1;
+
+	mp_init(st);
+	if (mp_cpus() > 1 &&
+	    uefi_call_wrapper(st->BootServices->LocateProtocol, 3, &guid, NULL, (void **)&mp) ==
+		    EFI_SUCCESS && mp)
+		ap = first_ap(mp);
+	for (int busy = 0; busy < 2; busy++) {
+		if (ap < 0 || !ap_run_once(st->BootServices, mp, (UINTN)ap, busy, &r))
+			guest_printf("bench: op=%s mode=%s cycles=n/a\n", names[busy],
+				     under ? "drvisor" : "native");
+		else
+			report(names[busy], r.d, (unsigned)opt_batches);
+	}
 }
 
 /* batches=M ops=N port=0xNNN among the load options; out-of-range counts
@@ -277,6 +376,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		     hv_vendor_name(hv.vendor), under ? "drvisor" : "native", opt_batches, opt_ops);
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		run(&ops[i]);
+	run_smp(st);
 	guest_printf("bench: done\n");
 	serial_flush();
 	guest_exit(0);
