@@ -1861,18 +1861,7 @@ static void run_cases(void *arg)
  * says. Cases an AP did not reach (its run ended early) are "not ok". */
 static void run_on_ap(unsigned cpu)
 {
-	unsigned want = opt_only && opt_only <= CASES ? 1 : CASES, first = tap_count();
-	struct trap_info t;
-	enum mp_result r;
-
-	tap_set_prefix(mp_cpu_prefix(cpu));
-	r = mp_run(cpu, run_cases, 0, 0, &t);
-	tap_set_prefix(0);
-	if (r != MP_DONE)
-		guest_printf("# cpu %u: %s (%s at rip %#lx)\n", cpu, mp_result_name(r),
-			     trap_name(t.vector), t.rip);
-	while (tap_count() - first < want)
-		tap_ok(0, "cpu %u: case not reached", cpu);
+	mp_run_tap(cpu, run_cases, opt_only && opt_only <= CASES ? 1 : CASES);
 }
 
 static void cpu_features(void)

@@ -928,20 +928,8 @@ static void run_cases(void *arg)
  * not reach. */
 static void run_on_aps(unsigned planned)
 {
-	for (unsigned cpu = 1; cpu < mp_cpus(); cpu++) {
-		unsigned first = tap_count();
-		struct trap_info t;
-		enum mp_result r;
-
-		tap_set_prefix(mp_cpu_prefix(cpu));
-		r = mp_run(cpu, run_cases, 0, 0, &t);
-		tap_set_prefix(0);
-		if (r != MP_DONE)
-			guest_printf("# cpu %u: %s (%s at rip %#lx)\n", cpu, mp_result_name(r),
-				     trap_name(t.vector), t.rip);
-		while (tap_count() - first < planned)
-			tap_ok(0, "cpu %u: case not reached", cpu);
-	}
+	for (unsigned cpu = 1; cpu < mp_cpus(); cpu++)
+		mp_run_tap(cpu, run_cases, planned);
 }
 
 /* monitor_port=0xNNN (or decimal) among the load options. */

@@ -222,6 +222,10 @@ enum mp_result mp_run(unsigned cpu, void (*fn)(void *), void *arg, uint64_t time
 const char *mp_result_name(enum mp_result r);
 /* "cpu N: " (a static buffer, rewritten by the next call), for tap_set_prefix. */
 const char *mp_cpu_prefix(unsigned cpu);
+/* Run fn (a test's cases) on AP cpu, its TAP lines named "cpu N: "; when
+ * the run ends early, the lines it did not reach of `planned` are "not ok"
+ * and the reason is printed. */
+void mp_run_tap(unsigned cpu, void (*fn)(void *), unsigned planned);
 
 /* apic.c: the local APIC's ICR, xAPIC (MMIO) or x2APIC (MSR 0x830), as
  * IA32_APIC_BASE says now. apic_send writes destination (an APIC ID) and

@@ -180,3 +180,19 @@ const char *mp_cpu_prefix(unsigned cpu)
 	buf[i] = 0;
 	return buf;
 }
+
+void mp_run_tap(unsigned cpu, void (*fn)(void *), unsigned planned)
+{
+	unsigned first = tap_count();
+	struct trap_info t;
+	enum mp_result r;
+
+	tap_set_prefix(mp_cpu_prefix(cpu));
+	r = mp_run(cpu, fn, 0, 0, &t);
+	tap_set_prefix(0);
+	if (r != MP_DONE)
+		guest_printf("# cpu %u: %s (%s at rip %#lx)\n", cpu, mp_result_name(r),
+			     trap_name(t.vector), t.rip);
+	while (tap_count() - first < planned)
+		tap_ok(0, "cpu %u: case not reached", cpu);
+}
